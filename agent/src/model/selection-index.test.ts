@@ -104,10 +104,13 @@ describe('SelectionIndex', () => {
   });
 
   it('matches a brute-force evaluation after every step of random changes', () => {
+    // mulberry32: a small PRNG whose low bits are usable (an LCG's are not, with small moduli).
     let seed = 7;
     const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
     };
     const pick = <T,>(xs: readonly T[]): T => xs[rand(xs.length)] as T;
     const namespaces = ['a', 'b', 'c'];

@@ -364,10 +364,13 @@ describe('the compiled selector', () => {
   });
 
   it('agrees with a direct interpretation on random selectors and labels', () => {
+    // mulberry32: a small PRNG whose low bits are usable (an LCG's are not, with small moduli).
     let seed = 42;
     const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
     };
     const keys = ['a', 'b', 'c'];
     const vals = ['', 'x', 'y', 'xy'];
@@ -391,6 +394,8 @@ describe('the compiled selector', () => {
         default: { const a = gen(depth - 1); const b = gen(depth - 1); const c = gen(depth - 1); return { text: `(${a.text}) || (${b.text}) && (${c.text})`, ev: (l) => a.ev(l) || (b.ev(l) && c.ev(l)) }; }
       }
     };
+    let trues = 0;
+    let falses = 0;
     for (let i = 0; i < 300; i++) {
       const e = gen(3);
       const sel = parseSelector(e.text);
@@ -400,7 +405,10 @@ describe('the compiled selector', () => {
         for (const k of keys) if (rand(3) > 0) l[k] = vals[rand(vals.length)] as string;
         expect([e.text, l, sel.matches(l)]).toEqual([e.text, l, e.ev(l)]);
         expect(round.matches(l)).toBe(e.ev(l));
+        if (e.ev(l)) trues++;
+        else falses++;
       }
     }
+    expect(Math.min(trues, falses)).toBeGreaterThan(1000);
   });
 });
