@@ -235,7 +235,20 @@ export class SelectionIndex {
   private evaluateResource(entry: ResourceEntry): void {
     const endpoints = this.endpointsByNamespace.get(entry.resource.namespace);
     const selector = entry.selector;
-    if (endpoints !== undefined) {
+    if (endpoints === undefined) return;
+    if (entry.selected.size === 0) {
+      // Nothing to take back (a new resource, or one that selected nothing): only additions, no diffing.
+      // This is the whole cost of a full build, so it skips the per-pair membership test.
+      if (selector === undefined) return;
+      const matches = selector.matches;
+      for (const e of endpoints.values()) {
+        if (!matches(e.endpoint.labels)) continue;
+        entry.selected.add(e.key);
+        e.selectedBy.add(entry.key);
+      }
+      return;
+    }
+    {
       for (const e of endpoints.values()) {
         const now = selector !== undefined && selector.matches(e.endpoint.labels);
         if (now === entry.selected.has(e.key)) continue;
