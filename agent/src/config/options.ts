@@ -38,6 +38,7 @@ export interface AgentConfig {
   manifests: string | undefined;
   node: string | undefined;
   kubeconfig: string | undefined;
+  leaseNamespace: string;
   dpiApiVersion: string;
   snortBin: string;
   rulesDir: string;
@@ -68,6 +69,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'this node\'s name; pods count as local when spec.nodeName equals it (standalone: all pods when unset)' },
   { key: 'kubeconfig', flag: 'kubeconfig', env: 'KUBECONFIG', type: { kind: 'path' }, commands: ['agent'],
     description: 'kubeconfig file; in-cluster service-account config when unset' },
+  { key: 'leaseNamespace', flag: 'lease-namespace', env: 'POD_NAMESPACE', type: { kind: 'string' }, commands: ['agent'],
+    default: 'kube-dpi', description: 'namespace of the Lease that elects the one agent pruning status entries of deleted nodes' },
   { key: 'dpiApiVersion', flag: 'dpi-api-version', env: 'KUBE_DPI_API_VERSION', type: { kind: 'string' }, commands: AGENT_AND_PLAN,
     default: 'projectcalico.org/v3',
     description: 'group/version of DeepPacketInspection (crd.projectcalico.org/v1 where Calico\'s API server runs)' },
