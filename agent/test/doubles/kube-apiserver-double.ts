@@ -98,6 +98,8 @@ export class KubeApiServerDouble {
   private readonly objects = new Map<DoubleKind, Map<string, Obj>>();
   private readonly history = new Map<DoubleKind, HistoryEvent[]>();
   private readonly watches = new Set<OpenWatch>();
+  /** Kinds whose changes are not delivered to watches open now (events lost in a partition). */
+  private readonly suspended = new Set<DoubleKind>();
   private readonly injections: Array<{ match: (method: string, kind: DoubleKind | undefined, sub: string | undefined) => boolean; status: number; left: number }> = [];
   /** SSA ownership of status.nodes entries: resource key → node → managers. */
   private readonly owners = new Map<string, Map<string, Set<string>>>();
@@ -228,9 +230,26 @@ export class KubeApiServerDouble {
     return n;
   }
 
+  /** Ends open watches cleanly (terminating chunk), as the server does when a watch's timeout ends. */
+  closeWatches(kind?: DoubleKind): number {
+    let n = 0;
+    for (const w of [...this.watches]) {
+      if (kind !== undefined && w.kind !== kind) continue;
+      this.closeWatch(w, true);
+      n++;
+    }
+    return n;
+  }
+
+  /** Until the next compact(), changes of `kind` are not sent to the watches open now (lost in transit). */
+  loseEvents(kind: DoubleKind): void {
+    this.suspended.add(kind);
+  }
+
   /** Forgets history before now: later watches from older versions get 410; open watches get ERROR 410. */
   compact(options: { expireOpenWatches?: boolean } = {}): void {
     this.compactedRv = this.rv + 1;
+    this.suspended.clear();
     for (const k of this.history.keys()) this.history.set(k, []);
     if (options.expireOpenWatches ?? true) {
       for (const w of [...this.watches]) {
@@ -298,8 +317,8 @@ export class KubeApiServerDouble {
 
     if (route.name === undefined) {
       if (method === 'GET' && query['watch'] === 'true') {
-        recorded.status = 200;
-        return this.startWatch(route.kind, route.namespace, query, req, res);
+        recorded.status = this.startWatch(route.kind, route.namespace, query, req, res);
+        return;
       }
       if (method === 'GET') {
         const filter = this.filterFor(route.namespace, query['fieldSelector'], query['labelSelector']);
@@ -375,14 +394,14 @@ export class KubeApiServerDouble {
     return { kind, namespace, name: rest[1], subresource: rest[2] };
   }
 
-  private startWatch(kind: DoubleKind, namespace: string | undefined, query: Record<string, string>, req: IncomingMessage, res: ServerResponse): void {
+  private startWatch(kind: DoubleKind, namespace: string | undefined, query: Record<string, string>, req: IncomingMessage, res: ServerResponse): number {
     const filter = this.filterFor(namespace, query['fieldSelector'], query['labelSelector']);
     const from = query['resourceVersion'] ?? '';
     const fromRv = from === '' || from === '0' ? undefined : Number(from);
     if (fromRv !== undefined && fromRv < this.compactedRv - 1 && this.tooOld === 'http') {
       res.writeHead(410, { 'content-type': 'application/json' });
       res.end(JSON.stringify(this.statusObject(410, `too old resource version: ${from} (${this.compactedRv})`)));
-      return;
+      return 410;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
@@ -390,7 +409,7 @@ export class KubeApiServerDouble {
     if (fromRv !== undefined && fromRv < this.compactedRv - 1) {
       this.writeEvent(watch, { type: 'ERROR', object: this.statusObject(410, `too old resource version: ${from} (${this.compactedRv})`) });
       res.end();
-      return;
+      return 200;
     }
     this.watches.add(watch);
     res.on('close', () => {
@@ -404,6 +423,7 @@ export class KubeApiServerDouble {
     }
     const timeout = Number(query['timeoutSeconds'] ?? '0');
     if (timeout > 0) watch.timer = setTimeout(() => this.closeWatch(watch, true), timeout * 1000);
+    return 200;
   }
 
   private deliver(w: OpenWatch, e: HistoryEvent): void {
@@ -436,6 +456,7 @@ export class KubeApiServerDouble {
 
   private record(kind: DoubleKind, e: HistoryEvent): void {
     this.history.get(kind)!.push(e);
+    if (this.suspended.has(kind)) return;
     for (const w of this.watches) if (w.kind === kind) this.deliver(w, e);
   }
 
@@ -560,4 +581,15 @@ export function podObject(namespace: string, name: string, nodeName: string, ext
 
 export function dpiObject(namespace: string, name: string, selector: string): Record<string, unknown> {
   return { metadata: { name, namespace, generation: 1 }, spec: { selector } };
+}
+
+/** Polls until `check` returns true (or a value), failing with `what` after timeoutMs. For tests. */
+export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
