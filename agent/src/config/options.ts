@@ -55,6 +55,16 @@ export interface AgentConfig {
   bufferSizeMb: number;
   maxInterfacesPerProcess: number;
   labels: string | undefined;
+  esIndex: string | undefined;
+  clusterName: string;
+  alertRateWindow: number;
+  alertRateBurst: number;
+  alertPayloadMaxBytes: number;
+  alertMaxLineKb: number;
+  sinkBatchSize: number;
+  sinkBatchKb: number;
+  sinkFlushMs: number;
+  spoolMaxMb: number;
 }
 
 const RUNTIME: readonly CommandName[] = ['agent', 'plan', 'ingest'];
@@ -106,6 +116,30 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'interfaces (packet threads) one Snort process inspects' },
   { key: 'labels', flag: 'labels', type: { kind: 'string' }, commands: ['selector'],
     description: 'a JSON object of labels to match the selector against' },
+  // Alert pipeline and sinks (issue 6). Secrets are never options: see KUBE_DPI_ES_* in docs/alerts.md.
+  { key: 'esIndex', flag: 'es-index', env: 'KUBE_DPI_ES_INDEX', type: { kind: 'string' }, commands: ['agent', 'ingest'],
+    description: 'Elasticsearch index when the sink URI names none (default kube-dpi-alerts; calico format: tigera_secure_ee_events.<cluster>.lma)' },
+  { key: 'clusterName', flag: 'cluster-name', env: 'KUBE_DPI_CLUSTER_NAME', type: { kind: 'string' }, commands: ['agent', 'ingest'],
+    default: 'cluster', description: 'cluster name in the Calico-format index name' },
+  { key: 'alertRateWindow', flag: 'alert-rate-window', env: 'KUBE_DPI_ALERT_RATE_WINDOW', type: { kind: 'int', min: 0, max: 86400 },
+    commands: ['agent', 'ingest'], default: 10,
+    description: 'seconds over which repeats of one rule on one endpoint fold into one document with a count (0 = off)' },
+  { key: 'alertRateBurst', flag: 'alert-rate-burst', env: 'KUBE_DPI_ALERT_RATE_BURST', type: { kind: 'int', min: 1, max: 1000000 },
+    commands: ['agent', 'ingest'], default: 5, description: 'alerts per rule, endpoint and window shipped one by one before the rest fold' },
+  { key: 'alertPayloadMaxBytes', flag: 'alert-payload-max-bytes', env: 'KUBE_DPI_ALERT_PAYLOAD_MAX_BYTES',
+    type: { kind: 'int', min: 0, max: 1048576 }, commands: ['agent', 'ingest'], default: 1024,
+    description: 'payload bytes kept per alert when --alert-payload is on' },
+  { key: 'alertMaxLineKb', flag: 'alert-max-line-kb', env: 'KUBE_DPI_ALERT_MAX_LINE_KB', type: { kind: 'int', min: 1, max: 65536 },
+    commands: ['agent', 'ingest'], default: 1024, description: 'longer alert lines are counted and skipped' },
+  { key: 'sinkBatchSize', flag: 'sink-batch-size', env: 'KUBE_DPI_SINK_BATCH_SIZE', type: { kind: 'int', min: 1, max: 100000 },
+    commands: ['agent', 'ingest'], default: 2000, description: 'documents per Elasticsearch _bulk request at most' },
+  { key: 'sinkBatchKb', flag: 'sink-batch-kb', env: 'KUBE_DPI_SINK_BATCH_KB', type: { kind: 'int', min: 1, max: 102400 },
+    commands: ['agent', 'ingest'], default: 5120, description: 'kilobytes per Elasticsearch _bulk request at most' },
+  { key: 'sinkFlushMs', flag: 'sink-flush-ms', env: 'KUBE_DPI_SINK_FLUSH_MS', type: { kind: 'int', min: 1, max: 60000 },
+    commands: ['agent', 'ingest'], default: 100, description: 'a partial _bulk request is sent this long after its first document' },
+  { key: 'spoolMaxMb', flag: 'spool-max-mb', env: 'KUBE_DPI_SPOOL_MAX_MB', type: { kind: 'int', min: 0, max: 1048576 },
+    commands: ['agent', 'ingest'], default: 512,
+    description: 'on-disk spool per Elasticsearch sink while it is down; when full, reading pauses (0 = no spool)' },
 ];
 
 export function optionsFor(command: CommandName): OptionSpec[] {

@@ -1,0 +1,627 @@
+// AlertTailer: follows every Snort alert_json file under a root (agent: <stateDir>/snort, one folder per
+// Snort process, `<N>_alert_json.txt` per packet thread and rotated `<name>.<unix-seconds>`), or a fixed list
+// of files (`kube-dpi ingest`).
+// Consumes: the files (chokidar events plus a periodic poll as a safety net) and its checkpoints.
+// Emits: TailBatches of complete lines with byte offsets to one handler, in file order; the handler's promise
+//   resolves when every sink has acknowledged the batch.
+// Guarantees: a checkpoint advances only past acknowledged lines; unacknowledged batches are replayed after a
+//   restart with the same boundaries (recorded before dispatch), so folded documents are reproduced exactly;
+//   files are identified by dev+ino plus a fingerprint of the first line (inode reuse), so a rename (rotation)
+//   keeps its position; a rotated file is read to its end before the live file of the same stream and removed
+//   only after its lines are acknowledged; truncation restarts at 0 under a new identity; a partial last line
+//   waits for its '\n'; at most maxInflightLines lines are unacknowledged at any time (backpressure).
+// The loop never dies of its own error: it records, waits, continues.
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import type { Clock } from '../platform/clock.js';
+import { systemClock } from '../platform/clock.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import type { CheckpointEntry } from './checkpoint-store.js';
+import type { AlertEvents } from './events.js';
+import { LineSplitter } from './lines.js';
+
+/** `alert_json.txt`, `3_alert_json.txt`, and their rotations `….<unix-seconds>`. */
+export const ALERT_FILE = /^(?:\d+_)?alert_json\.txt(?:\.(\d+))?$/;
+
+export interface TailedFile {
+  path: string;
+  /** Deterministic id base of this file's content: documents are `<key>-<offset base36>`. */
+  key: string;
+  /** Folder (process) the file belongs to. */
+  folder: string;
+}
+
+export interface TailBatch {
+  file: TailedFile;
+  lines: string[];
+  /** Byte offset of each line's first byte. */
+  starts: number[];
+  startOffset: number;
+  endOffset: number;
+  /** Lines skipped in this range because they exceeded the maximum length. */
+  oversized: number;
+  /** The file's mtime when read: a reference for alert timestamps without a year. */
+  mtimeMs: number;
+}
+
+export type BatchHandler = (batch: TailBatch) => Promise<void>;
+
+export interface AlertTailerOptions {
+  /** Follow everything under this folder (two levels: <root>/<process>/<file>). */
+  root?: string;
+  /** Or exactly these files (ingest). */
+  files?: string[];
+  /** Keep following (agent) or stop at the end of each file (ingest). */
+  follow: boolean;
+  /** Checkpoint file. */
+  checkpointFile: string;
+  node: string;
+  handler: BatchHandler;
+  events: AlertEvents;
+  maxLineBytes: number;
+  /** Record batch boundaries before dispatch (needed when batches are folded). */
+  deterministicBatches: boolean;
+  readChunkBytes?: number;
+  maxBatchLines?: number;
+  maxInflightLines?: number;
+  pollIntervalMs?: number;
+  /** Use chokidar (agent); tests may rely on polling alone. */
+  watch?: boolean;
+  clock?: Clock;
+}
+
+export interface TailerStats {
+  files: number;
+  linesRead: number;
+  inflightLines: number;
+  /** Bytes not yet acknowledged across all files. */
+  backlogBytes: number;
+}
+
+interface Pending {
+  end: number;
+  lines: number;
+  acked: boolean;
+  epoch: number;
+}
+
+interface FileState {
+  id: string;
+  path: string;
+  folder: string;
+  stream: string;
+  rotation: number;
+  dev: number;
+  ino: number;
+  fh: FileHandle;
+  size: number;
+  mtimeMs: number;
+  fp: string | undefined;
+  gen: number;
+  key: string | undefined;
+  committed: number;
+  readOffset: number;
+  splitter: LineSplitter;
+  pending: Pending[];
+  replay: number[];
+  epoch: number;
+  gone: boolean;
+  retiring: boolean;
+  closed: boolean;
+}
+
+const FINGERPRINT_BYTES = 4096;
+
+export class AlertTailer {
+  private readonly store: CheckpointStore;
+  private readonly files = new Map<string, FileState>();
+  private readonly clock: Clock;
+  private readonly chunk: number;
+  private readonly maxBatchLines: number;
+  private readonly maxInflight: number;
+  private readonly pollMs: number;
+  private readonly buffer: Buffer;
+  private inflightLines = 0;
+  private linesRead = 0;
+  private stopped = false;
+  private loopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private woken = false;
+  private fullScanDue = true;
+  private lastFullScan = 0;
+  private watcher: FSWatcher | undefined;
+  private dispatchChain: Promise<void> = Promise.resolve();
+  private readonly retiring = new Map<string, Array<() => void>>();
+  private idleWaiters: Array<() => void> = [];
+  private unacked = 0;
+
+  constructor(private readonly options: AlertTailerOptions) {
+    this.store = new CheckpointStore(options.checkpointFile);
+    this.clock = options.clock ?? systemClock;
+    this.chunk = options.readChunkBytes ?? 1 << 20;
+    this.maxBatchLines = options.maxBatchLines ?? 4000;
+    this.maxInflight = options.maxInflightLines ?? 50_000;
+    this.pollMs = options.pollIntervalMs ?? 1000;
+    this.buffer = Buffer.allocUnsafe(this.chunk);
+  }
+
+  async start(): Promise<void> {
+    await this.store.load();
+    if (this.options.root !== undefined) await fsp.mkdir(this.options.root, { recursive: true });
+    if (this.options.follow && this.options.watch !== false && this.options.root !== undefined) {
+      this.watcher = watch(this.options.root, { depth: 2, ignoreInitial: true, persistent: false });
+      this.watcher.on('all', (event) => {
+        if (event !== 'change') this.fullScanDue = true;
+        this.signal();
+      });
+      this.watcher.on('error', (err) => this.options.events.tailerFailed(err));
+    }
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signal();
+    await this.loopDone;
+    await this.watcher?.close();
+    for (const state of this.files.values()) await this.close(state);
+    this.files.clear();
+  }
+
+  /** Resolves when every file is read to its end (a partial last line aside) and everything is acknowledged. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.signal();
+    });
+  }
+
+  /**
+   * A stopped Snort process's folder: read every file in it to the end, wait for acknowledgement, then delete
+   * the files, their checkpoints and the folder.
+   */
+  retire(dir: string): Promise<void> {
+    const folder = resolve(dir);
+    return new Promise((resolvePromise) => {
+      const waiters = this.retiring.get(folder) ?? [];
+      waiters.push(resolvePromise);
+      this.retiring.set(folder, waiters);
+      this.fullScanDue = true;
+      this.signal();
+    });
+  }
+
+  stats(): TailerStats {
+    let backlog = 0;
+    for (const s of this.files.values()) backlog += Math.max(0, s.size - s.committed);
+    return { files: this.files.size, linesRead: this.linesRead, inflightLines: this.inflightLines, backlogBytes: backlog };
+  }
+
+  private signal(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let busy = false;
+      this.woken = false;
+      try {
+        busy = await this.tick();
+      } catch (err) {
+        this.options.events.tailerFailed(err);
+      }
+      if (this.stopped) break;
+      if (busy) {
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
+      if (this.woken) {
+        this.woken = false;
+        continue;
+      }
+      await new Promise<void>((r) => {
+        const timer = new AbortController();
+        this.wake = () => {
+          timer.abort();
+          r();
+        };
+        void this.clock.sleep(this.pollMs, timer.signal).then(() => r());
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** One pass; true when there is more to read right away. */
+  private async tick(): Promise<boolean> {
+    const now = this.clock.monotonic();
+    if (this.fullScanDue || now - this.lastFullScan >= this.pollMs) {
+      this.fullScanDue = false;
+      this.lastFullScan = now;
+      await this.scan();
+    }
+    let busy = false;
+    for (const group of this.streams()) {
+      for (const state of group) {
+        const more = await this.readFile(state);
+        if (more) busy = true;
+        // The next file of the stream waits until this one is read to its end.
+        if (state.readOffset < state.size || more) break;
+      }
+    }
+    await this.cleanUp();
+    this.checkIdle();
+    return busy && this.inflightLines < this.maxInflight;
+  }
+
+  /** Files grouped by stream (folder + live name), rotated ones first by age, the live file last. */
+  private streams(): FileState[][] {
+    const groups = new Map<string, FileState[]>();
+    for (const state of this.files.values()) {
+      const k = `${state.folder}\0${state.stream}`;
+      const g = groups.get(k);
+      if (g) g.push(state);
+      else groups.set(k, [state]);
+    }
+    const out = [...groups.values()];
+    for (const g of out) g.sort((a, b) => a.rotation - b.rotation);
+    return out;
+  }
+
+  private async scan(): Promise<void> {
+    const found = new Map<string, { path: string; dev: number; ino: number; size: number; mtimeMs: number }>();
+    for (const path of await this.candidates()) {
+      try {
+        const st = await fsp.stat(path);
+        if (!st.isFile()) continue;
+        found.set(`${st.dev}:${st.ino}`, { path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // Gone between readdir and stat: the next scan settles it.
+      }
+    }
+    for (const [id, state] of this.files) {
+      const f = found.get(id);
+      if (!f) {
+        // Deleted (or renamed out of view): the open handle still reads what it held.
+        state.gone = true;
+        continue;
+      }
+      if (f.path !== state.path) this.renamed(state, f.path);
+      found.delete(id);
+    }
+    for (const [id, f] of found) await this.open(id, f.path);
+  }
+
+  private async candidates(): Promise<string[]> {
+    if (this.options.files) return this.options.files.map((f) => resolve(f));
+    const root = this.options.root as string;
+    const out: string[] = [];
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(root, { withFileTypes: true });
+    } catch {
+      return out;
+    }
+    for (const e of entries) {
+      if (e.isFile() && ALERT_FILE.test(e.name)) out.push(join(root, e.name));
+      if (!e.isDirectory()) continue;
+      let inner: string[];
+      try {
+        inner = await fsp.readdir(join(root, e.name));
+      } catch {
+        continue;
+      }
+      for (const name of inner) if (ALERT_FILE.test(name)) out.push(join(root, e.name, name));
+    }
+    return out;
+  }
+
+  private parseName(path: string): { folder: string; stream: string; rotation: number } {
+    const name = basename(path);
+    const m = ALERT_FILE.exec(name);
+    const rotation = m?.[1] === undefined ? Number.MAX_SAFE_INTEGER : Number(m[1]);
+    const stream = m?.[1] === undefined ? name : name.slice(0, name.length - m[1].length - 1);
+    return { folder: resolve(dirname(path)), stream, rotation };
+  }
+
+  private renamed(state: FileState, path: string): void {
+    const { folder, stream, rotation } = this.parseName(path);
+    state.path = path;
+    state.folder = folder;
+    state.stream = stream;
+    state.rotation = rotation;
+    const entry = this.store.get(state.id);
+    if (entry) entry.path = path;
+  }
+
+  private async open(id: string, path: string): Promise<void> {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(path, 'r');
+    } catch {
+      return;
+    }
+    const st = await fh.stat();
+    if (`${st.dev}:${st.ino}` !== id) {
+      await fh.close();
+      this.fullScanDue = true;
+      return;
+    }
+    const { folder, stream, rotation } = this.parseName(path);
+    const state: FileState = {
+      id,
+      path,
+      folder,
+      stream,
+      rotation,
+      dev: st.dev,
+      ino: st.ino,
+      fh,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      fp: undefined,
+      gen: 0,
+      key: undefined,
+      committed: 0,
+      readOffset: 0,
+      splitter: new LineSplitter(this.options.maxLineBytes),
+      pending: [],
+      replay: [],
+      epoch: 0,
+      gone: false,
+      retiring: false,
+      closed: false,
+    };
+    this.files.set(id, state);
+    await this.identify(state);
+  }
+
+  /** Fingerprint once the first line is there; resume from the checkpoint when it is the same file. */
+  private async identify(state: FileState): Promise<boolean> {
+    if (state.key !== undefined) return true;
+    const n = Math.min(state.size, FINGERPRINT_BYTES);
+    if (n === 0) return false;
+    const head = Buffer.alloc(n);
+    const { bytesRead } = await state.fh.read(head, 0, n, 0);
+    const nl = head.subarray(0, bytesRead).indexOf(10);
+    if (nl === -1 && bytesRead < FINGERPRINT_BYTES) return false;
+    const fp = createHash('sha1')
+      .update(head.subarray(0, nl === -1 ? bytesRead : nl + 1))
+      .digest('hex');
+    const saved = this.store.get(state.id);
+    if (saved && saved.fp === fp && saved.offset <= state.size) {
+      state.gen = saved.gen;
+      state.committed = saved.offset;
+      state.replay = saved.replay.filter((end) => end > saved.offset && end <= state.size);
+    } else if (saved && saved.fp === fp) {
+      // Shorter than its checkpoint: truncated while we were away.
+      state.gen = saved.gen + 1;
+      this.options.events.fileTruncated(state.path, saved.offset, state.size);
+    }
+    state.fp = fp;
+    state.readOffset = state.committed;
+    state.splitter.reset(state.committed);
+    state.key = this.keyOf(state);
+    this.store.set(state.id, this.entryOf(state));
+    this.options.events.fileOpened(state.path, state.committed);
+    return true;
+  }
+
+  private keyOf(state: FileState): string {
+    return createHash('sha1')
+      .update(`${this.options.node}\0${basename(state.folder)}\0${state.dev}:${state.ino}\0${state.fp}\0${state.gen}`)
+      .digest('hex')
+      .slice(0, 20);
+  }
+
+  private entryOf(state: FileState): CheckpointEntry {
+    return {
+      path: state.path,
+      dev: state.dev,
+      ino: state.ino,
+      fp: state.fp ?? '',
+      gen: state.gen,
+      offset: state.committed,
+      replay: state.pending.filter((p) => p.epoch === state.epoch).map((p) => p.end),
+    };
+  }
+
+  /** Reads what is new in one file; true when it stopped early with more to read. */
+  private async readFile(state: FileState): Promise<boolean> {
+    if (state.closed) return false;
+    const st = await state.fh.stat();
+    state.mtimeMs = st.mtimeMs;
+    if (st.size < state.readOffset || (state.key !== undefined && st.size < state.committed)) {
+      this.truncated(state, st.size);
+    }
+    state.size = st.size;
+    if (!(await this.identify(state))) return false;
+    let reads = 0;
+    while (state.readOffset < state.size && !this.stopped) {
+      if (this.inflightLines >= this.maxInflight) return true;
+      if (reads++ >= 8) return true;
+      const replayEnd = state.replay[0];
+      const want = Math.min(this.chunk, state.size - state.readOffset, replayEnd === undefined ? Infinity : replayEnd - state.readOffset);
+      const { bytesRead } = await state.fh.read(this.buffer, 0, want, state.readOffset);
+      if (bytesRead === 0) break;
+      const batchStart = state.splitter.completedOffset;
+      this.cut(state, this.buffer.subarray(0, bytesRead), batchStart);
+      state.readOffset += bytesRead;
+      if (replayEnd !== undefined && state.readOffset >= replayEnd) state.replay.shift();
+    }
+    // A rotated, retiring or deleted file never completes its partial last line: skip it.
+    const final = state.rotation !== Number.MAX_SAFE_INTEGER || state.retiring || state.gone;
+    if (final && state.readOffset >= state.size && state.splitter.pendingBytes > 0 && this.options.follow) {
+      const start = state.splitter.completedOffset;
+      state.splitter.reset(state.readOffset);
+      this.dispatch(state, { lines: [], starts: [], startOffset: start, endOffset: state.readOffset, oversized: 0 }, true);
+    }
+    return false;
+  }
+
+  /** Split a chunk into batches of at most maxBatchLines lines and dispatch them. */
+  private cut(state: FileState, chunk: Buffer, firstStart: number): void {
+    let lines: string[] = [];
+    let starts: number[] = [];
+    let oversized = 0;
+    let batchStart = firstStart;
+    state.splitter.push(
+      chunk,
+      (text, start, end) => {
+        lines.push(text);
+        starts.push(start);
+        if (lines.length >= this.maxBatchLines) {
+          this.dispatch(state, { lines, starts, startOffset: batchStart, endOffset: end, oversized });
+          lines = [];
+          starts = [];
+          oversized = 0;
+          batchStart = end;
+        }
+      },
+      () => {
+        oversized++;
+      },
+    );
+    const end = state.splitter.completedOffset;
+    if (end > batchStart) this.dispatch(state, { lines, starts, startOffset: batchStart, endOffset: end, oversized });
+  }
+
+  private dispatch(state: FileState, part: Omit<TailBatch, 'file' | 'mtimeMs'>, incomplete = false): void {
+    const count = part.lines.length + part.oversized + (incomplete ? 1 : 0);
+    if (incomplete) this.options.events.linesSkipped('incomplete', 1);
+    this.linesRead += part.lines.length;
+    this.options.events.linesRead(part.lines.length);
+    if (part.oversized > 0) this.options.events.linesSkipped('oversized', part.oversized);
+    const pending: Pending = { end: part.endOffset, lines: count, acked: false, epoch: state.epoch };
+    state.pending.push(pending);
+    this.inflightLines += count;
+    this.unacked++;
+    const batch: TailBatch = {
+      ...part,
+      file: { path: state.path, key: state.key as string, folder: state.folder },
+      mtimeMs: state.mtimeMs,
+    };
+    const deterministic = this.options.deterministicBatches;
+    if (deterministic) this.store.set(state.id, this.entryOf(state));
+    // Batches reach the handler strictly in the order they were cut (the file sink relies on it); with
+    // deterministic batches only once their boundaries are durable.
+    this.dispatchChain = this.dispatchChain.then(async () => {
+      if (deterministic) await this.persistWithRetry();
+      void this.deliver(state, pending, batch);
+    });
+  }
+
+  private async deliver(state: FileState, pending: Pending, batch: TailBatch): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.options.handler(batch);
+        break;
+      } catch (err) {
+        this.options.events.tailerFailed(err);
+        await this.clock.sleep(Math.min(30_000, 100 * 2 ** attempt));
+      }
+    }
+    if (this.stopped) return;
+    pending.acked = true;
+    if (pending.epoch === state.epoch) {
+      while (state.pending.length > 0 && (state.pending[0] as Pending).acked) {
+        const done = state.pending.shift() as Pending;
+        if (done.epoch === state.epoch) state.committed = done.end;
+      }
+      if (state.key !== undefined) this.store.set(state.id, this.entryOf(state));
+    } else {
+      state.pending = state.pending.filter((p) => p !== pending);
+    }
+    await this.persistWithRetry();
+    this.inflightLines -= pending.lines;
+    this.unacked--;
+    this.signal();
+  }
+
+  private async persistWithRetry(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.store.flush();
+        return;
+      } catch (err) {
+        this.options.events.checkpointFailed(err);
+        await this.clock.sleep(Math.min(10_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private truncated(state: FileState, size: number): void {
+    this.options.events.fileTruncated(state.path, state.readOffset, size);
+    // In-flight batches of the old content still finish, but no longer move this file's checkpoint.
+    state.epoch++;
+    state.gen++;
+    state.fp = undefined;
+    state.key = undefined;
+    state.committed = 0;
+    state.readOffset = 0;
+    state.replay = [];
+    state.splitter.reset(0);
+  }
+
+  /** Remove what is finished: rotated and deleted files once acknowledged, and retired folders. */
+  private async cleanUp(): Promise<void> {
+    for (const [folder, waiters] of this.retiring) {
+      const states = [...this.files.values()].filter((s) => s.folder === folder);
+      for (const s of states) s.retiring = true;
+      if (!states.every((s) => this.finished(s))) continue;
+      for (const s of states) await this.forget(s, 'retired', true);
+      // Snort may have left other files (stats, the config copy): the whole folder goes.
+      await fsp.rm(folder, { recursive: true, force: true });
+      await this.persistWithRetry();
+      this.retiring.delete(folder);
+      this.options.events.folderRetired(folder);
+      for (const w of waiters) w();
+    }
+    if (!this.options.follow) return;
+    let changed = false;
+    for (const s of [...this.files.values()]) {
+      if (s.gone && (this.finished(s) || s.key === undefined)) {
+        await this.forget(s, 'deleted', false);
+        changed = true;
+      } else if (s.rotation !== Number.MAX_SAFE_INTEGER && this.finished(s)) {
+        await this.forget(s, 'rotated', true);
+        changed = true;
+      }
+    }
+    if (changed) await this.persistWithRetry();
+  }
+
+  private finished(s: FileState): boolean {
+    return s.key !== undefined && s.readOffset >= s.size && s.pending.length === 0 && s.committed >= s.size;
+  }
+
+  private async forget(s: FileState, reason: 'rotated' | 'retired' | 'deleted', unlink: boolean): Promise<void> {
+    await this.close(s);
+    if (unlink) await fsp.rm(s.path, { force: true });
+    this.files.delete(s.id);
+    this.store.delete(s.id);
+    this.options.events.fileRemoved(s.path, reason);
+  }
+
+  private async close(s: FileState): Promise<void> {
+    if (s.closed) return;
+    s.closed = true;
+    await s.fh.close().catch(() => undefined);
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || this.unacked > 0 || this.fullScanDue) return;
+    for (const s of this.files.values()) {
+      if (s.readOffset < s.size) return;
+      if (s.key === undefined && s.size > 0 && s.size >= FINGERPRINT_BYTES) return;
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
