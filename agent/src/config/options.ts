@@ -54,6 +54,8 @@ export interface AgentConfig {
   interfaceStrategy: InterfaceStrategy;
   bufferSizeMb: number;
   maxInterfacesPerProcess: number;
+  snortUser: string;
+  alertFileLimitMb: number;
   labels: string | undefined;
   esIndex: string | undefined;
   clusterName: string;
@@ -114,6 +116,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxInterfacesPerProcess', flag: 'max-interfaces-per-process', env: 'KUBE_DPI_MAX_INTERFACES_PER_PROCESS',
     type: { kind: 'int', min: 1, max: 256 }, commands: AGENT_AND_PLAN, default: 16,
     description: 'interfaces (packet threads) one Snort process inspects' },
+  { key: 'snortUser', flag: 'snort-user', env: 'KUBE_DPI_SNORT_USER', type: { kind: 'string' }, commands: ['agent'], default: 'nobody',
+    description: 'when the agent is root, run Snort as this user (nobody = uid/gid 65534) holding only CAP_NET_RAW, via setpriv; root keeps root (development)' },
+  { key: 'alertFileLimitMb', flag: 'alert-file-limit-mb', env: 'KUBE_DPI_ALERT_FILE_LIMIT_MB', type: { kind: 'int', min: 1, max: 4096 },
+    commands: ['agent'], default: 16, description: 'Snort rotates each alert_json file at this size in MB (alert_json.limit)' },
   { key: 'labels', flag: 'labels', type: { kind: 'string' }, commands: ['selector'],
     description: 'a JSON object of labels to match the selector against' },
   // Alert pipeline and sinks (issue 6). Secrets are never options: see KUBE_DPI_ES_* in docs/alerts.md.
