@@ -1,6 +1,6 @@
 // The Helm chart (charts/kube-dpi) from outside, with the real helm v3.17 that ships in a dev dependency:
 // helm lint; helm template with default values and with every option set; every rendered object validated
-// against the Kubernetes 1.34 API schemas (kubernetes-models: types, enums, required fields; plus the field
+// against the Kubernetes API schemas (kubernetes-models 4.5, the newest line that supports Node 20: types, enums, required fields; plus the field
 // lists of @kubernetes/client-node's 1.34 models, so a misspelt field fails too); the seed DeepPacketInspection
 // examples validated against the CRD's openAPIV3Schema (and empty or missing selectors rejected); and
 // values.schema.json rejecting bad values with a message that names the value.
@@ -11,16 +11,10 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
-import { validate as validateClusterRole } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRole';
-import { validate as validateClusterRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRoleBinding';
-import { validate as validateConfigMap } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap';
-import { validate as validateCrd } from 'kubernetes-models/_schemas/IoK8sApiextensionsApiserverPkgApisApiextensionsV1CustomResourceDefinition';
-import { validate as validateDaemonSet } from 'kubernetes-models/_schemas/IoK8sApiAppsV1DaemonSet';
-import { validate as validateRole } from 'kubernetes-models/_schemas/IoK8sApiRbacV1Role';
-import { validate as validateRoleBinding } from 'kubernetes-models/_schemas/IoK8sApiRbacV1RoleBinding';
-import { validate as validateSecret } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Secret';
-import { validate as validateService } from 'kubernetes-models/_schemas/IoK8sApiCoreV1Service';
-import { validate as validateServiceAccount } from 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount';
+import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { OPTIONS } from '../../src/config/options.js';
 import { describeIf, type Capability } from '../support/capabilities.js';
 
@@ -83,18 +77,37 @@ function find(docs: K8sObject[], kind: string, nameSuffix = ''): K8sObject {
 
 // ---- Kubernetes API schemas ---------------------------------------------------------------------------
 
-type SchemaValidator = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; keyword?: string; message?: string; params?: unknown }> | null };
+type SchemaError = { instancePath: string; keyword?: string; message?: string; params?: unknown };
+type SchemaValidator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+type ModelConstructor = new (data: never) => { validate(): void };
+
+/** kubernetes-models' classes validate against the generated JSON schema and throw with the failures. */
+function validatorFor(Model: ModelConstructor): SchemaValidator {
+  const validator: SchemaValidator = (data: unknown) => {
+    try {
+      new Model(data as never).validate();
+      validator.errors = null;
+      return true;
+    } catch (err) {
+      const details = (err as { errors?: SchemaError[] }).errors;
+      validator.errors = details ?? [{ instancePath: '/', message: (err as Error).message }];
+      return false;
+    }
+  };
+  return validator;
+}
+
 const VALIDATORS: Record<string, SchemaValidator> = {
-  'v1/ServiceAccount': validateServiceAccount,
-  'v1/ConfigMap': validateConfigMap,
-  'v1/Secret': validateSecret,
-  'v1/Service': validateService,
-  'apps/v1/DaemonSet': validateDaemonSet,
-  'rbac.authorization.k8s.io/v1/ClusterRole': validateClusterRole,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': validateClusterRoleBinding,
-  'rbac.authorization.k8s.io/v1/Role': validateRole,
-  'rbac.authorization.k8s.io/v1/RoleBinding': validateRoleBinding,
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': validateCrd,
+  'v1/ServiceAccount': validatorFor(ServiceAccount),
+  'v1/ConfigMap': validatorFor(ConfigMap),
+  'v1/Secret': validatorFor(Secret),
+  'v1/Service': validatorFor(Service),
+  'apps/v1/DaemonSet': validatorFor(DaemonSet),
+  'rbac.authorization.k8s.io/v1/ClusterRole': validatorFor(ClusterRole),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': validatorFor(ClusterRoleBinding),
+  'rbac.authorization.k8s.io/v1/Role': validatorFor(Role),
+  'rbac.authorization.k8s.io/v1/RoleBinding': validatorFor(RoleBinding),
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': validatorFor(CustomResourceDefinition),
 };
 
 interface Attribute { baseName: string; type: string }
@@ -281,7 +294,7 @@ describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
     ((podSpec['containers'] as Obj[])[0]!)['securityContext'] = { capabilities: { add: 'NET_RAW' } };
     const errors = k8sSchemaErrors(ds).join('\n');
     expect(errors).toContain('unknown field DaemonSet.spec.template.spec.hostNetwrok');
-    expect(errors).toContain('/spec/template/spec/containers/0/securityContext/capabilities/add: type {"type":"array"}');
+    expect(errors).toContain('/spec/template/spec/containers/0/securityContext/capabilities/add: must be array {"type":"array"}');
   });
 
   describe('with default values', () => {
