@@ -598,6 +598,7 @@ export class SnortSupervisor implements SnortDriver {
         }
       });
       if (outcome !== 'pending') return outcome;
+      this.events.reloaded(proc.spec.id, 'pending');
       await this.clock.sleep(Math.min(10_000, 500 * 2 ** attempt));
     }
     return 'pending';
