@@ -78,7 +78,7 @@ describe('ManifestSource (real files, chokidar)', () => {
     await writeFile(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: a2\n');
     await until(() => src.errors().length > 0, 'malformed report');
     expect(src.errors()[0]?.file).toBe(join(dir, 'a.yaml'));
-    expect(src.errors()[0]?.message).toMatch(/a\.yaml:\d+:/);
+    expect(src.errors()[0]?.message).toMatch(/a\.yaml: line \d+/);
     expect(podNames(store)).toEqual(['a', 'b']);
 
     await writeFile(join(dir, 'b.yaml'), pod('b2'));

@@ -101,6 +101,11 @@ export class ManifestSource {
     return this.currentErrors;
   }
 
+  /** The same errors in the shape the reconciler's `sourceErrors` and the plan's "errors" take. */
+  planErrors(): Array<{ resource: string; message: string; code: 'MANIFEST_INVALID' }> {
+    return this.currentErrors.map((e) => ({ resource: e.file, message: e.message, code: 'MANIFEST_INVALID' as const }));
+  }
+
   onErrorsChanged(listener: () => void): void {
     this.errorListeners.push(listener);
   }

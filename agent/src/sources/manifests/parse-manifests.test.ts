@@ -46,10 +46,10 @@ describe('parseManifest', () => {
     const out = parseManifest('/m/bad.yaml', text, V3);
     expect(out.malformed).toBe(true);
     expect(out.pods).toEqual([]);
-    expect(out.errors.length).toBeGreaterThan(0);
+    expect(out.errors).toHaveLength(1);
     expect(out.errors[0]?.file).toBe('/m/bad.yaml');
     expect(out.errors[0]?.line).toBeGreaterThanOrEqual(8);
-    expect(out.errors[0]?.message).toMatch(/^\/m\/bad\.yaml:\d+: /);
+    expect(out.errors[0]?.message).toMatch(/^\/m\/bad\.yaml: line \d+, column \d+: /);
   });
 
   it('an object without a name is skipped alone, with the line of its document', () => {

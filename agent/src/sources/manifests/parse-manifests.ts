@@ -39,13 +39,11 @@ export function parseManifest(file: string, text: string, dpiApiVersion: string)
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
-  for (const doc of docs) {
-    for (const err of doc.errors) {
-      const line = err.linePos?.[0]?.line ?? lineOf(lineCounter, err.pos[0]);
-      out.errors.push({ file, line, message: `${file}:${line}: ${firstLine(err.message)}` });
-    }
-  }
-  if (out.errors.length > 0) {
+  // Only the first syntax error: the ones after it are usually its echo.
+  const syntax = docs.flatMap((d) => d.errors)[0];
+  if (syntax !== undefined) {
+    const pos = syntax.linePos?.[0] ?? lineCounter.linePos(syntax.pos[0]);
+    out.errors.push({ file, line: pos.line, message: `${file}: line ${pos.line}, column ${pos.col}: ${firstLine(syntax.message)}` });
     out.malformed = true;
     return out;
   }
@@ -57,13 +55,13 @@ export function parseManifest(file: string, text: string, dpiApiVersion: string)
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
       out.malformed = true;
-      out.errors.push({ file, line, message: `${file}:${line}: ${firstLine(errorMessageOf(err))}` });
+      out.errors.push({ file, line, message: `${file}: line ${line}: ${firstLine(errorMessageOf(err))}` });
       return out;
     }
     if (value === null || value === undefined) continue;
     const obj = asObject(value);
     if (!obj) {
-      out.errors.push({ file, line, message: `${file}:${line}: a manifest document must be an object, not ${describe(value)}` });
+      out.errors.push({ file, line, message: `${file}: line ${line}: a manifest document must be an object, not ${describe(value)}` });
       continue;
     }
     if (obj['kind'] === 'List' || (typeof obj['kind'] === 'string' && obj['kind'].endsWith('List') && Array.isArray(obj['items']))) {
@@ -84,7 +82,7 @@ export function parseManifest(file: string, text: string, dpiApiVersion: string)
 function addObject(out: ParsedManifest, file: string, line: number, value: unknown, dpiApiVersion: string, listKind: string | undefined): void {
   const obj = asObject(value);
   if (!obj) {
-    out.errors.push({ file, line, message: `${file}:${line}: a list item must be an object, not ${describe(value)}` });
+    out.errors.push({ file, line, message: `${file}: line ${line}: a list item must be an object, not ${describe(value)}` });
     return;
   }
   // `kubectl get pods -o yaml` (a PodList) may omit kind/apiVersion on items.
@@ -96,7 +94,7 @@ function addObject(out: ParsedManifest, file: string, line: number, value: unkno
     else if (kind === DPI_KIND && apiVersion === dpiApiVersion) out.resources.push(resourceFromObject(obj));
     else out.ignored.push(`${apiVersion ?? '?'}/${kind ?? '?'} ${nameOf(obj)}`);
   } catch (err) {
-    out.errors.push({ file, line, message: `${file}:${line}: ${kind ?? 'object'} skipped: ${errorMessageOf(err)}` });
+    out.errors.push({ file, line, message: `${file}: line ${line}: ${kind ?? 'object'} skipped: ${errorMessageOf(err)}` });
   }
 }
 
