@@ -3,3 +3,4 @@ export { VERSION } from './version.js';
 export { parseSelector } from './model/selector/parse-selector.js';
 export type { Selector } from './model/selector/parse-selector.js';
 export { SelectorSyntaxError } from './model/selector/selector-syntax-error.js';
+export { calicoInterfaceName } from './model/interfaces/calico-interface-name.js';
