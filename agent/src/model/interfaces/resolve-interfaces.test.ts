@@ -76,6 +76,18 @@ describe('InterfaceResolver', () => {
     expect(await r.resolve(NGINX)).toEqual({ interface: 'veth1234', exists: true, strategy: 'route' });
   });
 
+  it('route: answers are cached while the interface exists, and looked up again once it is gone', async () => {
+    const exec = fakeExec({ 'ip -j route get 10.250.1.2': '[{"dst":"10.250.1.2","dev":"veth1234","flags":[]}]' });
+    const present = ['/sys/class/net/veth1234'];
+    const r = new InterfaceResolver({ strategy: 'route', fs: fakeFs(present), exec });
+    await r.resolve(NGINX);
+    expect((await r.resolve(NGINX)).interface).toBe('veth1234');
+    expect(exec.calls).toHaveLength(1);
+    present.length = 0;
+    await r.resolve(NGINX);
+    expect(exec.calls).toHaveLength(2);
+  });
+
   it('route: a gateway route means the pod is not here', async () => {
     const exec = fakeExec({ 'ip -j route get 10.250.1.2': '[{"dst":"10.250.1.2","gateway":"192.0.2.1","dev":"eth0","flags":[]}]' });
     const res = await new InterfaceResolver({ strategy: 'route', fs: fakeFs([]), exec }).resolve(NGINX);

@@ -81,6 +81,12 @@ export class InterfaceResolver {
   private readonly procNet: string;
   /** Set once `ip` failed to run, so later lookups go straight to /proc. */
   private ipUnavailable = false;
+  /**
+   * Route answers by "ns/pod ips": every pass resolves every selected endpoint, and spawning `ip` a thousand
+   * times per pass would dominate it. A cached answer is reused only while its interface still exists (a pod
+   * recreated with the same IP gets a new veth, so the old name is gone and we look again).
+   */
+  private readonly routeCache = new Map<string, string>();
 
   constructor(options: InterfaceResolverOptions) {
     this.strategy = options.strategy;
@@ -130,6 +136,21 @@ export class InterfaceResolver {
 
   private async byRoute(endpoint: ResolvableEndpoint): Promise<InterfaceResolution> {
     if (endpoint.ips.length === 0) return { interface: undefined, exists: false, strategy: 'route', reason: 'the pod has no IP to route' };
+    const cacheKey = `${endpointKey(endpoint)} ${endpoint.ips.join(',')}`;
+    const cached = this.routeCache.get(cacheKey);
+    if (cached !== undefined) {
+      if (await this.exists(cached)) return { interface: cached, exists: true, strategy: 'route' };
+      this.routeCache.delete(cacheKey);
+    }
+    const found = await this.lookUpRoute(endpoint);
+    if (found.exists === true && found.interface !== undefined) {
+      if (this.routeCache.size > 20_000) this.routeCache.clear(); // bounded: pods churn
+      this.routeCache.set(cacheKey, found.interface);
+    }
+    return found;
+  }
+
+  private async lookUpRoute(endpoint: ResolvableEndpoint): Promise<InterfaceResolution> {
     const reasons: string[] = [];
     for (const ip of endpoint.ips) {
       const route = await this.routeOf(ip);
