@@ -70,6 +70,11 @@ export class CheckpointStore {
     return this.queued;
   }
 
+  /** Resolves when no write is in progress or queued (for a clean stop). */
+  async settled(): Promise<void> {
+    while (this.writing || this.queued) await (this.queued ?? this.writing)?.catch(() => undefined);
+  }
+
   private async write(): Promise<void> {
     const body = JSON.stringify({ version: 1, files: Object.fromEntries(this.entries) });
     await fsp.mkdir(dirname(this.file), { recursive: true });

@@ -102,7 +102,12 @@ interface FileState {
   size: number;
   mtimeMs: number;
   fp: string | undefined;
+  /** The fingerprinted bytes, compared again whenever the file changes: catches truncate-and-regrow. */
+  head: Buffer | undefined;
+  headCheckedAt: number;
   gen: number;
+  /** Identity before a detected truncation: the new content reuses it only when its first line is the same. */
+  truncatedFrom: { fp: string; gen: number } | undefined;
   key: string | undefined;
   committed: number;
   readOffset: number;
@@ -111,6 +116,7 @@ interface FileState {
   replay: number[];
   epoch: number;
   gone: boolean;
+  missing: number;
   retiring: boolean;
   closed: boolean;
 }
@@ -168,6 +174,8 @@ export class AlertTailer {
     this.stopped = true;
     this.signal();
     await this.loopDone;
+    await this.dispatchChain;
+    await this.store.settled();
     await this.watcher?.close();
     for (const state of this.files.values()) await this.close(state);
     this.files.clear();
@@ -287,10 +295,13 @@ export class AlertTailer {
     for (const [id, state] of this.files) {
       const f = found.get(id);
       if (!f) {
-        // Deleted (or renamed out of view): the open handle still reads what it held.
-        state.gone = true;
+        // Deleted: the open handle still reads what it held. Twice missing, so that a rename racing the
+        // directory listing is not taken for a deletion.
+        if (++state.missing >= 2) state.gone = true;
         continue;
       }
+      state.missing = 0;
+      state.size = Math.max(state.size, f.size);
       if (f.path !== state.path) this.renamed(state, f.path);
       found.delete(id);
     }
@@ -365,7 +376,10 @@ export class AlertTailer {
       size: st.size,
       mtimeMs: st.mtimeMs,
       fp: undefined,
+      head: undefined,
+      headCheckedAt: -1,
       gen: 0,
+      truncatedFrom: undefined,
       key: undefined,
       committed: 0,
       readOffset: 0,
@@ -374,6 +388,7 @@ export class AlertTailer {
       replay: [],
       epoch: 0,
       gone: false,
+      missing: 0,
       retiring: false,
       closed: false,
     };
@@ -390,9 +405,9 @@ export class AlertTailer {
     const { bytesRead } = await state.fh.read(head, 0, n, 0);
     const nl = head.subarray(0, bytesRead).indexOf(10);
     if (nl === -1 && bytesRead < FINGERPRINT_BYTES) return false;
-    const fp = createHash('sha1')
-      .update(head.subarray(0, nl === -1 ? bytesRead : nl + 1))
-      .digest('hex');
+    const headBytes = Buffer.from(head.subarray(0, nl === -1 ? bytesRead : nl + 1));
+    const fp = createHash('sha1').update(headBytes).digest('hex');
+    state.head = headBytes;
     const saved = this.store.get(state.id);
     if (saved && saved.fp === fp && saved.offset <= state.size) {
       state.gen = saved.gen;
@@ -402,7 +417,12 @@ export class AlertTailer {
       // Shorter than its checkpoint: truncated while we were away.
       state.gen = saved.gen + 1;
       this.options.events.fileTruncated(state.path, saved.offset, state.size);
+    } else {
+      // New content. The generation only separates rewritten content whose first line is identical, so the
+      // key stays a function of what is on disk (a restart before the checkpoint was written agrees).
+      state.gen = state.truncatedFrom?.fp === fp ? state.truncatedFrom.gen + 1 : 0;
     }
+    state.truncatedFrom = undefined;
     state.fp = fp;
     state.readOffset = state.committed;
     state.splitter.reset(state.committed);
@@ -437,6 +457,9 @@ export class AlertTailer {
     const st = await state.fh.stat();
     state.mtimeMs = st.mtimeMs;
     if (st.size < state.readOffset || (state.key !== undefined && st.size < state.committed)) {
+      this.truncated(state, st.size);
+    } else if (st.size !== state.headCheckedAt && state.head !== undefined && !(await this.sameHead(state, st.size))) {
+      // Truncated and written again (or deleted and the inode reused) between two looks.
       this.truncated(state, st.size);
     }
     state.size = st.size;
@@ -555,12 +578,21 @@ export class AlertTailer {
     }
   }
 
+  private async sameHead(state: FileState, size: number): Promise<boolean> {
+    state.headCheckedAt = size;
+    const head = state.head as Buffer;
+    const now = Buffer.alloc(head.length);
+    const { bytesRead } = await state.fh.read(now, 0, head.length, 0);
+    return bytesRead === head.length && now.equals(head);
+  }
+
   private truncated(state: FileState, size: number): void {
     this.options.events.fileTruncated(state.path, state.readOffset, size);
     // In-flight batches of the old content still finish, but no longer move this file's checkpoint.
     state.epoch++;
-    state.gen++;
+    if (state.fp !== undefined) state.truncatedFrom = { fp: state.fp, gen: state.gen };
     state.fp = undefined;
+    state.head = undefined;
     state.key = undefined;
     state.committed = 0;
     state.readOffset = 0;
@@ -572,7 +604,10 @@ export class AlertTailer {
   private async cleanUp(): Promise<void> {
     for (const [folder, waiters] of this.retiring) {
       const states = [...this.files.values()].filter((s) => s.folder === folder);
-      for (const s of states) s.retiring = true;
+      for (const s of states) {
+        s.retiring = true;
+        s.size = (await s.fh.stat()).size;
+      }
       if (!states.every((s) => this.finished(s))) continue;
       for (const s of states) await this.forget(s, 'retired', true);
       // Snort may have left other files (stats, the config copy): the whole folder goes.
@@ -585,6 +620,13 @@ export class AlertTailer {
     if (!this.options.follow) return;
     let changed = false;
     for (const s of [...this.files.values()]) {
+      if (!s.gone && s.rotation === Number.MAX_SAFE_INTEGER) continue;
+      // Decide on the file as it is now, not as the last read saw it.
+      const { size } = await s.fh.stat();
+      if (size !== s.size) {
+        s.size = size;
+        continue;
+      }
       if (s.gone && (this.finished(s) || s.key === undefined)) {
         await this.forget(s, 'deleted', false);
         changed = true;
@@ -597,7 +639,8 @@ export class AlertTailer {
   }
 
   private finished(s: FileState): boolean {
-    return s.key !== undefined && s.readOffset >= s.size && s.pending.length === 0 && s.committed >= s.size;
+    // An empty file has no identity and nothing to deliver.
+    return (s.key !== undefined || s.size === 0) && s.readOffset >= s.size && s.pending.length === 0 && s.committed >= s.size;
   }
 
   private async forget(s: FileState, reason: 'rotated' | 'retired' | 'deleted', unlink: boolean): Promise<void> {
