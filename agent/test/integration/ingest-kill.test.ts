@@ -3,7 +3,7 @@
 // spool takes over), SIGKILLed again while spooling, restarted, Elasticsearch back: every alert exactly once.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElasticsearchBulkDouble } from '../doubles/elasticsearch-bulk-double.js';
@@ -43,12 +43,12 @@ describe('kube-dpi ingest: SIGKILL and an Elasticsearch outage', () => {
     const child = spawn(
       process.execPath,
       [join(ROOT, 'bin', 'kube-dpi.js'), 'ingest', file, '--sink', url, '--state-dir', join(dir, 'state'), '--node', 'node-1',
-        '--alert-rate-window', '0', '--log-level', 'error'],
+        '--alert-rate-window', '0', '--log-level', process.env.DEBUG_INGEST ? 'debug' : 'error'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', () => undefined);
+    child.stderr?.on('data', (d: Buffer) => { if (process.env.DEBUG_INGEST) process.stderr.write(d); });
     const exit = new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })));
     return { child, exit };
   }
@@ -70,13 +70,16 @@ describe('kube-dpi ingest: SIGKILL and an Elasticsearch outage', () => {
     // 2: Elasticsearch refuses connections; the run spools and is killed while doing so.
     await es.down();
     const second = ingest(file, url);
-    await sleep(1500);
+    const spooled = (): number => {
+      const root = join(dir, 'state', 'spool');
+      if (!existsSync(root)) return 0;
+      return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.ndjson'))).length;
+    };
+    for (let i = 0; i < 1000 && spooled() < 3; i++) await sleep(10);
     second.child.kill('SIGKILL');
     await second.exit;
     expect(es.count('alerts')).toBe(afterFirst);
-    const spoolDirs = readdirSync(join(dir, 'state', 'spool'));
-    const spooled = spoolDirs.flatMap((d) => readdirSync(join(dir, 'state', 'spool', d)).filter((f) => f.endsWith('.ndjson')));
-    expect(spooled.length).toBeGreaterThan(0);
+    expect(spooled()).toBeGreaterThan(0);
 
     // 3: starts while Elasticsearch is still down, which comes back a second later; runs to the end.
     const third = ingest(file, url);
