@@ -151,7 +151,7 @@ export class AlertTailer {
     this.clock = options.clock ?? systemClock;
     this.chunk = options.readChunkBytes ?? 1 << 20;
     this.maxBatchLines = options.maxBatchLines ?? 4000;
-    this.maxInflight = options.maxInflightLines ?? 50_000;
+    this.maxInflight = options.maxInflightLines ?? 16_000;
     this.pollMs = options.pollIntervalMs ?? 1000;
     this.buffer = Buffer.allocUnsafe(this.chunk);
   }
