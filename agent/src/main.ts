@@ -9,8 +9,8 @@
 //
 // Order matters: Snort is probed and the first config validated before anything starts; leftovers of an
 // earlier run are adopted before the first plan, so a restart does not interrupt inspection; the alert
-// pipeline starts before the sources, so nothing Snort writes is missed; on shutdown the sources stop first,
-// then Snort, then the pipeline drains what Snort wrote.
+// pipeline starts after the first reconcile pass, so every alert is enriched (it resumes from checkpoints, so
+// nothing is missed); on shutdown the sources stop first, then Snort, then the pipeline drains what Snort wrote.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import chokidar from 'chokidar';
@@ -28,7 +28,7 @@ import { HealthServer } from './platform/health-server.js';
 import { createLogger } from './platform/logger.js';
 import type { Logger } from './platform/logger.js';
 import { createMetricsRegistry } from './platform/metrics.js';
-import { computeCapacity, describeOverflow } from './snort/capacity.js';
+import { computeCapacity } from './snort/capacity.js';
 import { readCgroupLimits } from './snort/cgroup-limits.js';
 import { processDir } from './snort/layout.js';
 import { SnortSupervisor } from './snort/supervisor.js';
@@ -107,7 +107,6 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
     node,
     ...(supervisor.snortInfo()?.version ? { snortVersion: supervisor.snortInfo()?.version } : {}),
   });
-  await pipeline.start();
 
   // A stopped process's alert files are drained by the pipeline, then removed with their folder.
   const retiring = new Set<Promise<void>>();
@@ -120,8 +119,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
       .finally(() => retiring.delete(done));
     retiring.add(done);
   };
-  const running = new Set(supervisor.running().map((p) => p.id));
-  for (const dir of await supervisor.leftoverProcessDirs()) if (!running.has(dir.processId)) retire(dir.processId);
+  const leftoverDirs = await supervisor.leftoverProcessDirs();
   const driver: SnortDriver = {
     running: () => supervisor.running(),
     start: (spec) => supervisor.start(spec),
@@ -167,7 +165,11 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
     configHash: supervisor.configHash(),
     ...(Number.isFinite(capacity.maxInterfaces) ? { maxInterfaces: capacity.maxInterfaces } : {}),
     ...(Number.isFinite(capacity.maxInterfaces)
-      ? { capacityBasis: describeOverflow(capacity, capacity.maxInterfaces + 1) ?? '' }
+      ? {
+          capacityBasis:
+            `the container memory limit of ${Math.round(capacity.memoryLimitMb ?? 0)} MB (each Snort process ` +
+            `${capacity.perProcessBaseMb} MB + ${capacity.perInterfaceMb} MB per interface; raise the limit or lower --buffer-size-mb)`,
+        }
       : {}),
     sourceErrors: () => [...source.errors(), ...configErrors()],
     logger,
@@ -202,6 +204,20 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
     metricsPort = await health.start();
   }
 
+  // The pipeline starts once the first pass has published which pod is behind each interface: alerts that
+  // adopted Snort processes wrote while the agent was down are then enriched like the others. Nothing is
+  // missed by waiting; the tailer resumes from its checkpoints.
+  let pipelineStarted: Promise<void> | undefined;
+  reconciler.onPass(() => {
+    pipelineStarted ??= (async () => {
+      await pipeline.start();
+      const running = new Set(supervisor.running().map((p) => p.id));
+      for (const dir of leftoverDirs) if (!running.has(dir.processId)) retire(dir.processId);
+    })().catch((err: unknown) => {
+      logger.error('alert pipeline did not start', { error: errorMessageOf(err) });
+    });
+  });
+
   reconciler.start();
   await source.start();
   logger.info('agent started', { node, mode: standalone ? 'standalone' : 'cluster', sinks: sinks.length, metricsPort, snort: supervisor.snortInfo()?.version });
@@ -218,8 +234,11 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
       for (const p of supervisor.running()) await supervisor.stop(p.id).catch(() => undefined);
       await supervisor.close().catch(() => undefined);
       // Snort is gone: what it wrote is final. Give the pipeline a bounded time to ship it.
-      await Promise.race([pipeline.done(), new Promise((r) => setTimeout(r, 10_000).unref())]).catch(() => undefined);
-      await pipeline.stop().catch(() => undefined);
+      if (pipelineStarted) {
+        await pipelineStarted;
+        await Promise.race([pipeline.done(), new Promise((r) => setTimeout(r, 10_000).unref())]).catch(() => undefined);
+        await pipeline.stop().catch(() => undefined);
+      }
       await k8sStop?.().catch(() => undefined);
       await health?.stop();
       logger.info('agent stopped');

@@ -34,10 +34,14 @@ export class PodNetwork {
     this.prefix = prefix;
     this.net = net;
     this.nodeName = nodeName;
+    /** @type {Map<string, any>} */
     this.pods = new Map();
     this.servers = [];
   }
 
+  /**
+   * @param {{ namespace: string, name: string, labels?: Record<string, string>, serviceAccount?: string, index?: number, http?: boolean }} pod
+   */
   addPod({ namespace, name, labels = {}, serviceAccount = 'default', index, http: serveHttp = true }) {
     const i = index ?? this.pods.size + 1;
     const netns = `${this.prefix}-${i}`;

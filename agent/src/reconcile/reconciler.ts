@@ -358,12 +358,13 @@ export class Reconciler {
   }
 
   /** Resolves with the write's error, if any: the pass then counts as failed and retries with backoff. */
-  private async writeStatus(desired: DesiredSet, plan: SnortPlan): Promise<unknown> {
+  private async writeStatus(desired: DesiredSet, _plan: SnortPlan): Promise<unknown> {
     const next = computeNodeStatus({
       node: this.options.statusNode,
       resources: this.index.resources(),
       desired,
-      errors: [...desired.errors, ...plan.errors],
+      // Includes the source errors: a rejected snort.lua names the resources it affects.
+      errors: this.lastErrors,
       health: this.options.driver.health(),
       now: this.clock.now(),
       previous: this.status,

@@ -16,9 +16,9 @@
 //     -l folder, checked against the manifest) and kills those it cannot vouch for; process folders with
 //     alert files are never deleted here (leftoverProcessDirs() hands them to the alert tailer).
 import { execa } from 'execa';
-import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Registry } from 'prom-client';
@@ -157,6 +157,7 @@ export class SnortSupervisor implements SnortDriver {
     // Others may pass through to their own folder (Snort as 65534), not list the agent's state.
     await chmod(this.options.stateDir, 0o711).catch(() => undefined);
     await chmod(snortRoot(this.options.stateDir), 0o711);
+    if (this.wrappers.length > 0 && this.wrappers[0]?.endsWith('setpriv')) await this.checkReachableByDroppedUser();
     const status = await this.refreshConfig();
     const interval = this.options.statsIntervalMs ?? 30_000;
     if (interval > 0) {
@@ -800,6 +801,28 @@ export class SnortSupervisor implements SnortDriver {
   }
 
   /** setpriv (drop to 65534 + CAP_NET_RAW) and stdbuf -oL (Snort block-buffers stdout on a pipe). */
+  /**
+   * Snort runs as an unprivileged user, which must be able to walk down to its process folder: a parent that
+   * others cannot enter (a 0700 temp or home folder) would only show up later as Snort failing to open its
+   * config. Say so up front, with the folder and the fixes.
+   */
+  private async checkReachableByDroppedUser(): Promise<void> {
+    let dir = resolvePath(this.options.stateDir);
+    for (;;) {
+      const mode = (await stat(dir)).mode;
+      if ((mode & 0o001) === 0) {
+        throw new SnortError(
+          'SNORT_START_FAILED',
+          `Snort runs as user ${this.options.snortUser} and cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}) on the way to ` +
+            `--state-dir ${this.options.stateDir}: chmod o+x ${dir}, choose a --state-dir under a traversable folder, or pass --snort-user root`,
+        );
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return;
+      dir = parent;
+    }
+  }
+
   private async launchWrappers(): Promise<string[]> {
     const wrappers: string[] = [];
     const user = this.options.snortUser;

@@ -307,7 +307,9 @@ function runConfigured() {
     }
     const stats = { received: 0, analyzed: 0, dropped: 0 };
     const threads = ifaces.map((iface, n) => startThread(iface, n));
-    for (const t of threads) out(`++ [${t.n}] ${t.iface}`);
+    // Like Snort's packet threads, a thread says it started only once its capture is really open (tcpdump
+    // prints "listening on" when its socket is bound): the agent treats `++` as "inspection is live".
+    for (const t of threads) void t.ready.then(() => out(`++ [${t.n}] ${t.iface}`));
 
     let reloading = false;
     process.on('SIGHUP', () => {
@@ -388,6 +390,7 @@ function runConfigured() {
         for (const line of inspect(bytes, linkHeader, thread, config)) writeAlert(line);
       };
       const capture = startCapture(iface, onPacket);
+      thread.ready = capture.ready;
       const died = () => {
         if (!thread.alive) return;
         thread.alive = false;
@@ -434,6 +437,8 @@ const PY_CAPTURE = `
 import socket, sys, binascii
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind((sys.argv[1], 0))
+sys.stderr.write("listening on " + sys.argv[1] + "\\n")
+sys.stderr.flush()
 while True:
     data = s.recv(262144)
     sys.stdout.write(binascii.hexlify(data).decode() + "\\n")
@@ -446,14 +451,33 @@ function startCapture(iface, onPacket) {
   const tcpdump = which('tcpdump');
   if (tcpdump) {
     // -x: hex of each packet without the link header; lines "\t0x0000:  4500 0054 ..." follow a summary line.
-    child = spawn(tcpdump, ['-l', '-n', '-x', '-s', '0', '-i', iface], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child = spawn(tcpdump, ['-l', '-n', '-x', '-s', '0', '-i', iface], { stdio: ['ignore', 'pipe', 'pipe'] });
     linkHeader = false;
   } else if (which('python3')) {
-    child = spawn('python3', ['-c', PY_CAPTURE, iface], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child = spawn('python3', ['-c', PY_CAPTURE, iface], { stdio: ['ignore', 'pipe', 'pipe'] });
     linkHeader = true;
   } else {
-    return { stop() {}, onExit() {} };
+    return { stop() {}, onExit() {}, ready: Promise.resolve() };
   }
+  const ready = new Promise((resolve) => {
+    let text = '';
+    const fallback = setTimeout(resolve, 3000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('listening on')) {
+        clearTimeout(fallback);
+        resolve();
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(fallback);
+      resolve();
+    });
+  });
+  // tcpdump -x prints a packet's hex after its summary line; the packet ends where the next summary starts,
+  // or when nothing follows for a moment (so the last packet of a burst is not held back).
+  let flushTimer;
   let buf = '';
   let hex = '';
   child.stdout.setEncoding('utf8');
@@ -467,8 +491,14 @@ function startCapture(iface, onPacket) {
         if (line) onPacket(Buffer.from(line.trim(), 'hex'), true);
       } else {
         const m = /^\s+0x[0-9a-f]+:\s+(.*)$/.exec(line);
-        if (m) hex += m[1].replace(/\s+/g, '');
-        else {
+        clearTimeout(flushTimer);
+        if (m) {
+          hex += m[1].replace(/\s+/g, '');
+          flushTimer = setTimeout(() => {
+            if (hex) onPacket(Buffer.from(hex, 'hex'), false);
+            hex = '';
+          }, 20);
+        } else {
           if (hex) onPacket(Buffer.from(hex, 'hex'), false);
           hex = '';
         }
@@ -483,6 +513,7 @@ function startCapture(iface, onPacket) {
   return {
     stop() { child.kill('SIGKILL'); },
     onExit(fn) { exitListener = fn; },
+    ready,
   };
 }
 
