@@ -22,6 +22,43 @@ const ROOT = process.cwd();
 const CHART = join(ROOT, 'charts', 'kube-dpi');
 const CRD_FILE = join(CHART, 'crds', 'deeppacketinspections.projectcalico.org.yaml');
 const SAMPLES = join(ROOT, 'e2e', 'kind', 'manifests', 'dpi-samples.yaml');
+const VALUES_SCHEMA = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as Obj;
+const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+/** Chart value → the agent option (environment variable) it sets, for every option the chart maps one to one. */
+const VALUE_OPTIONS: Array<[string, string]> = [
+  ['agent.logLevel', 'KUBE_DPI_LOG_LEVEL'],
+  ['agent.metricsPort', 'KUBE_DPI_METRICS_PORT'],
+  ['agent.stateDir', 'KUBE_DPI_STATE_DIR'],
+  ['agent.bufferSizeMb', 'KUBE_DPI_BUFFER_SIZE_MB'],
+  ['agent.maxInterfacesPerProcess', 'KUBE_DPI_MAX_INTERFACES_PER_PROCESS'],
+  ['agent.interfaceStrategy', 'KUBE_DPI_INTERFACE_STRATEGY'],
+  ['agent.interfacePrefix', 'KUBE_DPI_INTERFACE_PREFIX'],
+  ['agent.snortUser', 'KUBE_DPI_SNORT_USER'],
+  ['alerts.format', 'KUBE_DPI_ALERT_FORMAT'],
+  ['alerts.payload', 'KUBE_DPI_ALERT_PAYLOAD'],
+  ['alerts.payloadMaxBytes', 'KUBE_DPI_ALERT_PAYLOAD_MAX_BYTES'],
+  ['alerts.rateControl.windowSeconds', 'KUBE_DPI_ALERT_RATE_WINDOW'],
+  ['alerts.rateControl.burst', 'KUBE_DPI_ALERT_RATE_BURST'],
+  ['alerts.fileLimitMb', 'KUBE_DPI_ALERT_FILE_LIMIT_MB'],
+  ['alerts.maxLineKb', 'KUBE_DPI_ALERT_MAX_LINE_KB'],
+  ['elasticsearch.clusterName', 'KUBE_DPI_CLUSTER_NAME'],
+  ['elasticsearch.batch.maxDocuments', 'KUBE_DPI_SINK_BATCH_SIZE'],
+  ['elasticsearch.batch.maxKb', 'KUBE_DPI_SINK_BATCH_KB'],
+  ['elasticsearch.batch.flushMs', 'KUBE_DPI_SINK_FLUSH_MS'],
+  ['elasticsearch.spoolMaxMb', 'KUBE_DPI_SPOOL_MAX_MB'],
+];
+
+/** The values.schema.json node of a dotted value path. */
+function schemaAt(path: string): Obj {
+  let node: Obj = VALUES_SCHEMA;
+  for (const key of path.split('.')) {
+    const next = (node['properties'] as Record<string, Obj> | undefined)?.[key];
+    if (!next) throw new Error(`values.schema.json has no ${path}`);
+    node = next;
+  }
+  return node;
+}
 
 type Obj = Record<string, unknown>;
 interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown }
@@ -267,6 +304,30 @@ describe('the CRD file (crds/, installable on its own)', () => {
   });
 });
 
+describe('the agent image the chart runs (Dockerfile)', () => {
+  it('installs Snort with the tools the agent execs: setpriv (util-linux), stdbuf (coreutils), ip -j (iproute2)', () => {
+    const apk = /apk add --no-cache (snort [^;]+);/.exec(DOCKERFILE)?.[1]?.split(/\s+/) ?? [];
+    expect(apk).toEqual(expect.arrayContaining(['snort', 'daq', 'setpriv', 'coreutils', 'iproute2', 'tini']));
+    // Busybox has applets of some of these names: the build checks that it got the real ones.
+    for (const check of ['setpriv --version | grep -q util-linux', 'stdbuf --version | grep -q coreutils', 'ip -V | grep -q iproute2', 'snort --daq-list | grep -q afpacket']) {
+      expect(DOCKERFILE).toContain(check);
+    }
+  });
+
+  it('ships snort-config/ and runs snort -T on it and on the config the agent renders from it', () => {
+    expect(DOCKERFILE).toMatch(/^COPY snort-config \.\/snort-config$/m);
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^!snort-config\/\*\*$/m);
+    expect(DOCKERFILE).toContain('snort -T -q -c /app/snort-config/snort.lua --include-path /usr/share/kube-dpi/snort-etc');
+    // The build step imports the agent's own renderer, probe and validator from dist/: they must exist under
+    // these names, or the image build breaks.
+    const imports = [...DOCKERFILE.matchAll(/^import \{ (\w+) \} from '\/app\/dist\/(.+)\.js';$/gm)].map((m) => [m[1]!, m[2]!]);
+    expect(imports.map(([name]) => name).sort()).toEqual(['probeSnort', 'renderSnortConfig', 'validateSnortConfig']);
+    for (const [name, module] of imports) {
+      expect([module, readFileSync(join(ROOT, 'agent', 'src', `${module}.ts`), 'utf8')]).toEqual([module, expect.stringMatching(new RegExp(`export (async )?(function|const) ${name}\\b`))]);
+    }
+  });
+});
+
 describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
   it.each(VALUE_SETS)('helm lint --strict passes with %s', (_name, args) => {
     const r = helm(['lint', '--strict', CHART, ...args]);
@@ -314,13 +375,49 @@ describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
       expect((ds['spec'] as Obj)['updateStrategy']).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
     });
 
-    it('drops every capability but NET_RAW (capture) and SETUID/SETGID (Snort as an unprivileged user), with RuntimeDefault seccomp and a read-only root', () => {
+    it('drops every capability but NET_RAW (capture), SETUID/SETGID (Snort as an unprivileged user) and DAC_READ_SEARCH (reading Snort\'s 0600 alert files), with RuntimeDefault seccomp and a read-only root', () => {
       expect(pod['securityContext']).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
       expect(agent['securityContext']).toMatchObject({
-        privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'], add: ['NET_RAW', 'SETUID', 'SETGID'] },
+        runAsUser: 0, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'], add: ['NET_RAW', 'SETUID', 'SETGID', 'DAC_READ_SEARCH'] },
       });
-      expect(JSON.stringify(agent['securityContext'])).not.toContain('NET_ADMIN');
+      expect(JSON.stringify(agent['securityContext'])).not.toMatch(/NET_ADMIN|DAC_OVERRIDE|SYS_ADMIN|SETPCAP/);
+      expect(envValue('KUBE_DPI_SNORT_USER')?.value).toBe('nobody');
+    });
+
+    it('gets POD_NAMESPACE from the downward API, so the status-pruner Lease is the one its Role grants', () => {
+      expect(envValue('POD_NAMESPACE')).toEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+      expect(find(docs, 'Role').metadata.namespace).toBe('kube-dpi');
+    });
+
+    it('passes KUBE_DPI_SNORT_CONFIG_DIR where the Dockerfile links Alpine\'s snort_defaults.lua folder', () => {
+      const dir = envValue('KUBE_DPI_SNORT_CONFIG_DIR')?.value;
+      expect(dir).toBe('/usr/share/kube-dpi/snort-etc');
+      expect(DOCKERFILE).toMatch(new RegExp(`ln -s .+ ${dir};`));
+      expect(DOCKERFILE).toContain(`test -f ${dir}/snort_defaults.lua`);
+      expect(DOCKERFILE).toMatch(new RegExp(`ENV KUBE_DPI_SNORT_CONFIG_DIR=${dir}\\s`));
+    });
+
+    it('sets every mapped option to the agent\'s own default, within the agent\'s own range', () => {
+      for (const [path, name] of VALUE_OPTIONS) {
+        const option = OPTIONS.find((o) => o.env === name);
+        expect(option).toBeDefined();
+        const expected = Array.isArray(option!.default) ? option!.default.join(',') : String(option!.default);
+        expect([path, envValue(name)?.value]).toEqual([path, expected]);
+        const schema = schemaAt(path);
+        const type = option!.type;
+        if (type.kind === 'int') {
+          expect([path, schema['type']]).toEqual([path, 'integer']);
+          expect([path, schema['minimum'] as number >= type.min, schema['maximum'] as number <= type.max]).toEqual([path, true, true]);
+        } else if (type.kind === 'enum') {
+          expect([path, schema['enum']]).toEqual([path, [...type.values]]);
+        } else if (type.kind === 'bool') {
+          expect([path, schema['type']]).toEqual([path, 'boolean']);
+        }
+      }
+      // Empty by default: the agent then picks the format's index (kube-dpi-alerts, tigera_secure_ee_events.<cluster>.lma).
+      expect(envValue('KUBE_DPI_ES_INDEX')).toBeUndefined();
+      expect(envValue('KUBE_DPI_ES_TLS_INSECURE')).toBeUndefined();
     });
 
     it('has the resources Calico recommends for 1 GB/s and probes on /healthz and /readyz', () => {
@@ -341,10 +438,10 @@ describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
 
     it('configures the agent only through options it has (agent/src/config/options.ts) and the Elasticsearch credential variables', () => {
       const known = new Set([...OPTIONS.map((o) => o.env).filter((e): e is string => Boolean(e)),
-        'KUBE_DPI_ES_USERNAME', 'KUBE_DPI_ES_PASSWORD', 'KUBE_DPI_ES_API_KEY', 'KUBE_DPI_ES_BEARER_TOKEN', 'KUBE_DPI_ES_CA_FILE']);
+        'KUBE_DPI_ES_USERNAME', 'KUBE_DPI_ES_PASSWORD', 'KUBE_DPI_ES_API_KEY', 'KUBE_DPI_ES_BEARER_TOKEN', 'KUBE_DPI_ES_CA_FILE', 'KUBE_DPI_ES_TLS_INSECURE']);
       for (const set of VALUE_SETS) {
         const container = ((((find(render(set[1]), 'DaemonSet')['spec'] as Obj)['template'] as Obj)['spec'] as Obj)['containers'] as Obj[])[0]!;
-        const names = (container['env'] as Array<{ name: string }>).map((e) => e.name).filter((n) => n.startsWith('KUBE_DPI_') || n === 'NODE_NAME');
+        const names = (container['env'] as Array<{ name: string }>).map((e) => e.name).filter((n) => n.startsWith('KUBE_DPI_') || n === 'NODE_NAME' || n === 'POD_NAMESPACE');
         expect(names.filter((n) => !known.has(n))).toEqual([]);
       }
       expect((agent['args'] as string[])[0]).toBe('agent');
@@ -408,6 +505,29 @@ describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
       });
     });
 
+    it('wires rate control, payload size, alert file rotation, the index, the cluster name, batching and the spool', () => {
+      const values = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+      expect(values).toMatchObject({
+        KUBE_DPI_ALERT_RATE_WINDOW: '60',
+        // 1000000 stays an integer (Helm reads values files as float64, which would print 1e+06).
+        KUBE_DPI_ALERT_RATE_BURST: '1000000',
+        KUBE_DPI_ALERT_PAYLOAD_MAX_BYTES: '4096',
+        KUBE_DPI_ALERT_FILE_LIMIT_MB: '64',
+        KUBE_DPI_ALERT_MAX_LINE_KB: '2048',
+        KUBE_DPI_ES_INDEX: 'tigera_secure_ee_events.prod-eu.lma',
+        KUBE_DPI_CLUSTER_NAME: 'prod-eu',
+        KUBE_DPI_SINK_BATCH_SIZE: '500',
+        KUBE_DPI_SINK_BATCH_KB: '1024',
+        KUBE_DPI_SINK_FLUSH_MS: '250',
+        KUBE_DPI_SPOOL_MAX_MB: '2048',
+        KUBE_DPI_ES_TLS_INSECURE: 'true',
+        KUBE_DPI_SNORT_CONFIG_DIR: '/etc/snort',
+        KUBE_DPI_SNORT_USER: '65533',
+      });
+      const names = env.map((e) => e.name);
+      expect(names.length).toBe(new Set(names).size);
+    });
+
     it('renders the metrics Service and the ServiceMonitor', () => {
       const svc = find(docs, 'Service');
       expect(svc['spec']).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: 9190, targetPort: 'metrics' }] });
@@ -467,6 +587,21 @@ describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
       ['an unknown log level', 'agent: {logLevel: verbose}', /agent\.logLevel.*"error", "warn", "info", "debug"/],
       ['a relative state folder', 'agent: {stateDir: var/lib/kube-dpi}', /agent\.stateDir: Does not match pattern/],
       ['a resource quantity that is not one', 'resources: {limits: {memory: lots}}', /resources\.limits\.memory/],
+      ['a rate-control burst of 0', 'alerts: {rateControl: {burst: 0}}', /alerts\.rateControl\.burst: Must be greater than or equal to 1/],
+      ['a rate-control window over a day', 'alerts: {rateControl: {windowSeconds: 90000}}', /alerts\.rateControl\.windowSeconds: Must be less than or equal to 86400/],
+      ['a misspelt rate-control key', 'alerts: {rateControl: {window: 5}}', /alerts\.rateControl: Additional property window is not allowed/],
+      ['a payload bound over 1 MiB', 'alerts: {payloadMaxBytes: 2000000}', /alerts\.payloadMaxBytes: Must be less than or equal to/],
+      ['a fractional alert file size', 'alerts: {fileLimitMb: 1.5}', /alerts\.fileLimitMb: Invalid type. Expected: integer/],
+      ['an upper-case index name', 'elasticsearch: {index: Alerts}', /elasticsearch\.index: Does not match pattern/],
+      ['an index name with a comma (two indices)', 'elasticsearch: {index: "a,b"}', /elasticsearch\.index: Does not match pattern/],
+      ['a cluster name that cannot be part of an index name', 'elasticsearch: {clusterName: Prod EU}', /elasticsearch\.clusterName: Does not match pattern/],
+      ['an empty cluster name', 'elasticsearch: {clusterName: ""}', /elasticsearch\.clusterName: String length must be greater than or equal to 1/],
+      ['a batch of 0 documents', 'elasticsearch: {batch: {maxDocuments: 0}}', /elasticsearch\.batch\.maxDocuments: Must be greater than or equal to 1/],
+      ['a flush delay over a minute', 'elasticsearch: {batch: {flushMs: 120000}}', /elasticsearch\.batch\.flushMs: Must be less than or equal to 60000/],
+      ['a negative spool bound', 'elasticsearch: {spoolMaxMb: -1}', /elasticsearch\.spoolMaxMb: Must be greater than or equal to 0/],
+      ['TLS verification switched off by a string', 'elasticsearch: {tls: {insecureSkipVerify: "yes"}}', /elasticsearch\.tls\.insecureSkipVerify: Invalid type. Expected: boolean/],
+      ['a Snort user that is no user name', 'agent: {snortUser: "snort user"}', /agent\.snortUser: Does not match pattern/],
+      ['a relative Snort config folder', 'agent: {snortConfigDir: etc/snort}', /agent\.snortConfigDir: Does not match pattern/],
     ];
 
     it.each(bad)('rejects %s', (_name, yamlText, message) => {
