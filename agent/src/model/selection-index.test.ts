@@ -103,6 +103,66 @@ describe('SelectionIndex', () => {
     expect(index.selectedEndpointList().map(endpointKey)).toEqual(['sample/nginx', 'sample/other']);
   });
 
+  it('shares one frozen array per read until what it reflects changes, then replaces it', () => {
+    const index = new SelectionIndex('n1');
+    index.upsertPod(pod('a', 'p1', { app: 'web' }));
+    index.upsertPod(pod('a', 'p2', { app: 'db' }));
+    index.upsertResource(res('a', 'web', 'app == "web"'));
+    index.upsertResource(res('a', 'all', 'all()'));
+    const reads = () => ({
+      p1: index.selectedBy('a/p1'),
+      p2: index.selectedBy('a/p2'),
+      web: index.selectedEndpoints('a/web'),
+      all: index.selectedEndpoints('a/all'),
+      endpoints: index.endpoints(),
+      selected: index.selectedEndpointList(),
+      resources: index.resources(),
+      errors: index.resourceErrors(),
+    });
+    const first = reads();
+    for (const v of Object.values(first)) if (Array.isArray(v)) expect(Object.isFrozen(v)).toBe(true);
+    expect(() => (first.p1 as string[]).push('x')).toThrow(TypeError);
+    // Nothing changed (an identical pod, an identical resource): every read is the same object.
+    expect(index.upsertPod(pod('a', 'p2', { app: 'db' }))).toBe(false);
+    expect(index.upsertResource(res('a', 'web', 'app == "web"'))).toBe(false);
+    const same = reads();
+    for (const k of Object.keys(first) as Array<keyof typeof first>) expect([k, same[k]]).toEqual([k, first[k]]);
+    for (const k of Object.keys(first) as Array<keyof typeof first>) expect([k, same[k] === first[k]]).toEqual([k, true]);
+
+    // p2 relabelled into "web": its selectedBy and web's selection change; p1's and all's do not.
+    index.upsertPod(pod('a', 'p2', { app: 'web' }));
+    const second = reads();
+    expect(second.p1).toBe(first.p1);
+    expect(second.all).toBe(first.all);
+    expect(second.p2).toEqual(['a/all', 'a/web']);
+    expect(second.web).toEqual(['a/p1', 'a/p2']);
+    expect(second.endpoints).not.toBe(first.endpoints);
+    expect(second.endpoints.map((e) => e.labels['app'])).toEqual(['web', 'web']);
+    expect(second.resources).toBe(first.resources);
+
+    // A new resource: the resource list and the selectedBy of what it selects are replaced.
+    index.upsertResource(res('a', 'bad', 'app =='));
+    index.upsertResource(res('a', 'db', 'app == "web"'));
+    const third = reads();
+    expect(third.resources).toEqual(['a/all', 'a/bad', 'a/db', 'a/web']);
+    expect(third.p1).toEqual(['a/all', 'a/db', 'a/web']);
+    expect([...third.errors.keys()]).toEqual(['a/bad']);
+    // Removals: a pod leaves every selection it was in; a resource leaves every selectedBy.
+    index.removePod({ namespace: 'a', name: 'p1' });
+    index.removeResource({ namespace: 'a', name: 'all' });
+    const fourth = reads();
+    expect(fourth.p1).toEqual([]);
+    expect(fourth.p2).toEqual(['a/db', 'a/web']);
+    expect(fourth.web).toEqual(['a/p2']);
+    expect(fourth.all).toEqual([]);
+    expect(fourth.resources).toEqual(['a/bad', 'a/db', 'a/web']);
+    expect(fourth.selected.map(endpointKey)).toEqual(['a/p2']);
+    // A namespace label change re-labels its endpoints: a new endpoint object, new lists.
+    index.upsertNamespace({ name: 'a', labels: { team: 'x' } });
+    expect(index.endpoints()).not.toBe(fourth.endpoints);
+    expect(index.endpoint('a/p2')?.labels['pcns.team']).toBe('x');
+  });
+
   it('matches a brute-force evaluation after every step of random changes', () => {
     // mulberry32: a small PRNG whose low bits are usable (an LCG's are not, with small moduli).
     let seed = 7;
@@ -165,6 +225,9 @@ describe('SelectionIndex', () => {
       for (const [ek, rks] of expectedSelectedBy) expect([label, ek, index.selectedBy(ek)]).toEqual([label, ek, rks]);
       for (const [rk, eks] of selected) expect([label, rk, index.selectedEndpoints(rk)]).toEqual([label, rk, eks.sort()]);
       expect([label, [...index.resourceErrors()]]).toEqual([label, [...errors]]);
+      expect([label, index.resources()]).toEqual([label, [...selected.keys()]]);
+      const selectedKeys = [...expectedSelectedBy].filter(([, rks]) => rks.length > 0).map(([ek]) => ek).sort();
+      expect([label, index.selectedEndpointList().map(endpointKey)]).toEqual([label, selectedKeys]);
     };
 
     for (let step = 0; step < 3000; step++) {

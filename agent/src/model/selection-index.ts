@@ -11,6 +11,12 @@
 //           label change the endpoints and resources of that namespace. Every mutator returns whether
 //           anything observable changed, and `version` counts those changes, so a level-triggered
 //           reconciler can mark itself dirty cheaply.
+// Reads are cached, so a reconcile pass that asks for everything after one pod change costs O(n), not
+// O(n log n) plus a sort per endpoint: the entries are kept in key order as they come and go (binary
+// insertion), each entry's sorted selectedBy / selected array is rebuilt only when its set changed, and the
+// whole-index lists (endpoints, selected endpoints, resource errors) are rebuilt, without sorting, only when
+// `version` moved. Every array returned is frozen and shared between calls until it is stale, so callers
+// may compare them by identity (computeDesiredSet does) and must copy before changing them.
 import { endpointLabels, isEndpointPod, podToEndpoint } from './endpoints.js';
 import type { Selector } from './selector/parse-selector.js';
 import { compileResourceSelector } from './selector/resource-selector.js';
@@ -23,6 +29,8 @@ interface EndpointEntry {
   pod: PodInfo;
   endpoint: Endpoint;
   selectedBy: Set<ResourceKey>;
+  /** `selectedBy` sorted; undefined when stale. */
+  selectedByList: readonly ResourceKey[] | undefined;
 }
 
 interface ResourceEntry {
@@ -32,6 +40,14 @@ interface ResourceEntry {
   selector: Selector | undefined;
   error: string | undefined;
   selected: Set<EndpointKey>;
+  /** `selected` sorted; undefined when stale. */
+  selectedList: readonly EndpointKey[] | undefined;
+}
+
+/** A list derived from the whole index, valid while `version` has not moved. */
+interface Cached<T> {
+  version: number;
+  value: T;
 }
 
 export class SelectionIndex {
@@ -42,6 +58,13 @@ export class SelectionIndex {
   private readonly resourcesByKey = new Map<ResourceKey, ResourceEntry>();
   private readonly resourcesByNamespace = new Map<string, Map<ResourceKey, ResourceEntry>>();
   private readonly namespaces = new Map<string, NamespaceInfo>();
+  /** Every endpoint entry in key order, kept sorted by binary insertion and removal. */
+  private readonly ordered: EndpointEntry[] = [];
+  /** Resource keys in order; undefined when a resource came or went. */
+  private orderedResources: readonly ResourceKey[] | undefined;
+  private endpointsCache: Cached<readonly Endpoint[]> | undefined;
+  private selectedCache: Cached<readonly Endpoint[]> | undefined;
+  private errorsCache: Cached<ReadonlyMap<ResourceKey, string>> | undefined;
 
   /** `node` undefined: every pod counts as local (standalone mode without --node). */
   constructor(node: string | undefined) {
@@ -69,8 +92,9 @@ export class SelectionIndex {
     const endpoint = podToEndpoint(pod, this.namespaces.get(pod.namespace));
     const existing = this.endpointsByKey.get(key);
     if (existing === undefined) {
-      const entry: EndpointEntry = { key, pod, endpoint, selectedBy: new Set() };
+      const entry: EndpointEntry = { key, pod, endpoint, selectedBy: new Set(), selectedByList: EMPTY };
       this.endpointsByKey.set(key, entry);
+      this.ordered.splice(lowerBound(this.ordered, key), 0, entry);
       bucket(this.endpointsByNamespace, pod.namespace).set(key, entry);
       this.evaluateEndpoint(entry);
       return this.changed(true);
@@ -89,7 +113,13 @@ export class SelectionIndex {
     if (entry === undefined) return false;
     this.endpointsByKey.delete(key);
     unbucket(this.endpointsByNamespace, ref.namespace, key);
-    for (const rk of entry.selectedBy) this.resourcesByKey.get(rk)?.selected.delete(key);
+    this.ordered.splice(lowerBound(this.ordered, key), 1);
+    for (const rk of entry.selectedBy) {
+      const r = this.resourcesByKey.get(rk);
+      if (r === undefined) continue;
+      r.selected.delete(key);
+      r.selectedList = undefined;
+    }
     return this.changed(true);
   }
 
@@ -121,13 +151,14 @@ export class SelectionIndex {
     } catch (err) {
       error = errorMessageOf(err);
     }
-    const entry: ResourceEntry = existing ?? { key, resource, selector, error, selected: new Set() };
+    const entry: ResourceEntry = existing ?? { key, resource, selector, error, selected: new Set(), selectedList: EMPTY };
     entry.resource = resource;
     entry.selector = selector;
     entry.error = error;
     if (existing === undefined) {
       this.resourcesByKey.set(key, entry);
       bucket(this.resourcesByNamespace, resource.namespace).set(key, entry);
+      this.orderedResources = undefined;
     }
     this.evaluateResource(entry);
     return this.changed(true);
@@ -139,13 +170,22 @@ export class SelectionIndex {
     if (entry === undefined) return false;
     this.resourcesByKey.delete(key);
     unbucket(this.resourcesByNamespace, ref.namespace, key);
-    for (const ek of entry.selected) this.endpointsByKey.get(ek)?.selectedBy.delete(key);
+    this.orderedResources = undefined;
+    for (const ek of entry.selected) {
+      const e = this.endpointsByKey.get(ek);
+      if (e === undefined) continue;
+      e.selectedBy.delete(key);
+      e.selectedByList = undefined;
+    }
     return this.changed(true);
   }
 
   /** All endpoints, sorted by "ns/pod". */
-  endpoints(): Endpoint[] {
-    return [...this.endpointsByKey.keys()].sort(compareKeys).map((k) => (this.endpointsByKey.get(k) as EndpointEntry).endpoint);
+  endpoints(): readonly Endpoint[] {
+    if (this.endpointsCache?.version !== this.changes) {
+      this.endpointsCache = { version: this.changes, value: Object.freeze(this.ordered.map((e) => e.endpoint)) };
+    }
+    return this.endpointsCache.value;
   }
 
   endpoint(key: EndpointKey): Endpoint | undefined {
@@ -153,35 +193,48 @@ export class SelectionIndex {
   }
 
   /** The resources ("ns/name", sorted) that select an endpoint; [] for an unknown endpoint. */
-  selectedBy(key: EndpointKey): ResourceKey[] {
+  selectedBy(key: EndpointKey): readonly ResourceKey[] {
     const entry = this.endpointsByKey.get(key);
-    return entry === undefined ? [] : [...entry.selectedBy].sort(compareKeys);
+    if (entry === undefined) return EMPTY;
+    entry.selectedByList ??= sortedFrozen(entry.selectedBy);
+    return entry.selectedByList;
   }
 
   /** The endpoints ("ns/pod", sorted) a resource selects; [] for an unknown or invalid resource. */
-  selectedEndpoints(key: ResourceKey): EndpointKey[] {
+  selectedEndpoints(key: ResourceKey): readonly EndpointKey[] {
     const entry = this.resourcesByKey.get(key);
-    return entry === undefined ? [] : [...entry.selected].sort(compareKeys);
+    if (entry === undefined) return EMPTY;
+    entry.selectedList ??= sortedFrozen(entry.selected);
+    return entry.selectedList;
   }
 
   /** Endpoints selected by at least one resource, sorted by key. */
-  selectedEndpointList(): Endpoint[] {
-    return this.endpoints().filter((e) => (this.endpointsByKey.get(endpointKey(e)) as EndpointEntry).selectedBy.size > 0);
+  selectedEndpointList(): readonly Endpoint[] {
+    if (this.selectedCache?.version !== this.changes) {
+      const list: Endpoint[] = [];
+      for (const e of this.ordered) if (e.selectedBy.size > 0) list.push(e.endpoint);
+      this.selectedCache = { version: this.changes, value: Object.freeze(list) };
+    }
+    return this.selectedCache.value;
   }
 
   /** Every known resource key, sorted. */
-  resources(): ResourceKey[] {
-    return [...this.resourcesByKey.keys()].sort(compareKeys);
+  resources(): readonly ResourceKey[] {
+    this.orderedResources ??= sortedFrozen(this.resourcesByKey.keys());
+    return this.orderedResources;
   }
 
   /** Resource key → why the resource selects nothing (empty or invalid selector), sorted by key. */
-  resourceErrors(): Map<ResourceKey, string> {
-    const out = new Map<ResourceKey, string>();
-    for (const key of this.resources()) {
-      const error = (this.resourcesByKey.get(key) as ResourceEntry).error;
-      if (error !== undefined) out.set(key, error);
+  resourceErrors(): ReadonlyMap<ResourceKey, string> {
+    if (this.errorsCache?.version !== this.changes) {
+      const out = new Map<ResourceKey, string>();
+      for (const key of this.resources()) {
+        const error = (this.resourcesByKey.get(key) as ResourceEntry).error;
+        if (error !== undefined) out.set(key, error);
+      }
+      this.errorsCache = { version: this.changes, value: out };
     }
-    return out;
+    return this.errorsCache.value;
   }
 
   resourceError(key: ResourceKey): string | undefined {
@@ -221,13 +274,8 @@ export class SelectionIndex {
       for (const r of resources.values()) {
         const now = r.selector !== undefined && r.selector.matches(labels);
         if (now === entry.selectedBy.has(r.key)) continue;
-        if (now) {
-          entry.selectedBy.add(r.key);
-          r.selected.add(entry.key);
-        } else {
-          entry.selectedBy.delete(r.key);
-          r.selected.delete(entry.key);
-        }
+        if (now) link(entry, r);
+        else unlink(entry, r);
       }
     }
   }
@@ -242,9 +290,7 @@ export class SelectionIndex {
       if (selector === undefined) return;
       const matches = selector.matches;
       for (const e of endpoints.values()) {
-        if (!matches(e.endpoint.labels)) continue;
-        entry.selected.add(e.key);
-        e.selectedBy.add(entry.key);
+        if (matches(e.endpoint.labels)) link(e, entry);
       }
       return;
     }
@@ -252,16 +298,44 @@ export class SelectionIndex {
       for (const e of endpoints.values()) {
         const now = selector !== undefined && selector.matches(e.endpoint.labels);
         if (now === entry.selected.has(e.key)) continue;
-        if (now) {
-          entry.selected.add(e.key);
-          e.selectedBy.add(entry.key);
-        } else {
-          entry.selected.delete(e.key);
-          e.selectedBy.delete(entry.key);
-        }
+        if (now) link(e, entry);
+        else unlink(e, entry);
       }
     }
   }
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+// Every change to the relation goes through these two, so the sorted arrays can never go stale unnoticed.
+function link(e: EndpointEntry, r: ResourceEntry): void {
+  e.selectedBy.add(r.key);
+  e.selectedByList = undefined;
+  r.selected.add(e.key);
+  r.selectedList = undefined;
+}
+
+function unlink(e: EndpointEntry, r: ResourceEntry): void {
+  e.selectedBy.delete(r.key);
+  e.selectedByList = undefined;
+  r.selected.delete(e.key);
+  r.selectedList = undefined;
+}
+
+function sortedFrozen(keys: Iterable<string>): readonly string[] {
+  return Object.freeze([...keys].sort(compareKeys));
+}
+
+/** The first position in `entries` (sorted by key) whose key is not below `key`. */
+function lowerBound(entries: readonly EndpointEntry[], key: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((entries[mid] as EndpointEntry).key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function bucket<V>(map: Map<string, Map<string, V>>, ns: string): Map<string, V> {
