@@ -1,7 +1,7 @@
 import { SelectionIndex } from '../model/selection-index.js';
 import type { PodInfo, Snapshot } from '../model/types.js';
 import { calicoInterfaceName } from '../model/interfaces/calico-interface-name.js';
-import type { InterfaceLookup } from './desired.js';
+import type { DesiredEndpoint, DesiredSet, InterfaceLookup } from './desired.js';
 import { computeDesiredSet } from './desired.js';
 
 const pod = (namespace: string, name: string, labels: Record<string, string>, ip = '10.0.0.1'): PodInfo => ({
@@ -78,5 +78,99 @@ describe('computeDesiredSet', () => {
     const s = snapshot([['sample', 'a', 'all()']], pods);
     const d = computeDesiredSet(SelectionIndex.fromSnapshot(s), new Map([...lookups(s)].map(([k, v]) => [k, { ...v, exists: undefined }])));
     expect(d.endpoints).toHaveLength(2);
+  });
+
+  it('reuses the previous result for unchanged endpoints and rebuilds exactly the changed ones', () => {
+    const s = snapshot([['sample', 'n', 'k8s-app == "nginx"'], ['sample', 'a', 'all()']], pods);
+    const index = SelectionIndex.fromSnapshot(s);
+    const l = lookups(s);
+    const first = computeDesiredSet(index, l);
+    const again = computeDesiredSet(index, new Map(l));
+    expect(again).toEqual(first);
+    expect(again.endpoints).not.toBe(first.endpoints);
+    again.endpoints.forEach((e, i) => expect(e).toBe(first.endpoints[i]));
+    for (const e of again.endpoints) {
+      expect(Object.isFrozen(e) && Object.isFrozen(e.selectedBy) && Object.isFrozen(e.ips)).toBe(true);
+    }
+    // The caller's array is its own: reordering it does not reorder the next result.
+    again.endpoints.reverse();
+    expect(computeDesiredSet(index, l).endpoints).toEqual(first.endpoints);
+
+    const byPod = (d: DesiredSet, podName: string): DesiredEndpoint | undefined => d.endpoints.find((e) => e.pod === podName);
+    // Relabel: redis joins "n" (new selectedBy → new object); nginx-1 is untouched (same object).
+    index.upsertPod(pod('sample', 'redis', { 'k8s-app': 'nginx' }));
+    const relabelled = computeDesiredSet(index, l);
+    expect(byPod(relabelled, 'redis')?.selectedBy).toEqual(['sample/a', 'sample/n']);
+    expect(byPod(relabelled, 'redis')).not.toBe(byPod(first, 'redis'));
+    expect(byPod(relabelled, 'nginx-1')).toBe(byPod(first, 'nginx-1'));
+    // A new IP (same labels, same selection) and a new interface name are changes too.
+    index.upsertPod(pod('sample', 'nginx-1', { 'k8s-app': 'nginx' }, '10.0.0.9'));
+    const moved = new Map(l).set('sample/redis', { interface: 'cali-other', exists: true });
+    const after = computeDesiredSet(index, moved);
+    expect(byPod(after, 'nginx-1')?.ips).toEqual(['10.0.0.9']);
+    expect(byPod(after, 'redis')?.interface).toBe('cali-other');
+    const now = { ...s, pods: [pod('sample', 'nginx-1', { 'k8s-app': 'nginx' }, '10.0.0.9'), pod('sample', 'redis', { 'k8s-app': 'nginx' })] };
+    expect(after).toEqual(computeDesiredSet(SelectionIndex.fromSnapshot(now), moved));
+    // Missing, then back: the endpoint leaves the desired set and returns in its place.
+    const missing = computeDesiredSet(index, new Map(moved).set('sample/nginx-1', { interface: calicoInterfaceName('sample', 'nginx-1'), exists: false }));
+    expect(missing.endpoints.map((e) => e.pod)).toEqual(['redis']);
+    expect(computeDesiredSet(index, moved)).toEqual(after);
+  });
+
+  it('equals a from-scratch computation after every step of random changes', () => {
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+    const podNames = Array.from({ length: 12 }, (_, i) => `p${i}`);
+    const selectors = ['all()', 'app == "web"', 'has(tier)', 'app != "web" && has(tier)', 'tier in {"fe"}', 'app =='];
+    const current = new Map<string, PodInfo>();
+    const resources = new Map<string, string>();
+    // Few interface names, so ties on the interface (ordered by key) happen too.
+    const ifaces = new Map<string, InterfaceLookup>();
+    const index = new SelectionIndex('n1');
+    let compared = 0;
+    for (let step = 0; step < 1500; step++) {
+      const name = podNames[rand(podNames.length)] as string;
+      switch (rand(5)) {
+        case 0:
+        case 1: {
+          const labels: Record<string, string> = {};
+          if (rand(2) === 0) labels['app'] = rand(2) === 0 ? 'web' : 'db';
+          if (rand(2) === 0) labels['tier'] = rand(2) === 0 ? 'fe' : 'be';
+          const p = pod('ns', name, labels, `10.0.0.${rand(3)}`);
+          current.set(name, p);
+          index.upsertPod(p);
+          break;
+        }
+        case 2:
+          current.delete(name);
+          index.removePod({ namespace: 'ns', name });
+          break;
+        case 3: {
+          const r = `r${rand(4)}`;
+          const selector = selectors[rand(selectors.length)] as string;
+          resources.set(r, selector);
+          index.upsertResource({ namespace: 'ns', name: r, selector });
+          break;
+        }
+        default:
+          ifaces.set(`ns/${name}`, { interface: `cali${rand(4)}`, exists: rand(6) !== 0 });
+      }
+      const lookupsNow = new Map(ifaces);
+      const fresh = SelectionIndex.fromSnapshot({
+        node: 'n1',
+        namespaces: [],
+        pods: [...current.values()],
+        resources: [...resources].map(([n, selector]) => ({ namespace: 'ns', name: n, selector })),
+      });
+      const expected = computeDesiredSet(fresh, lookupsNow);
+      expect([step, computeDesiredSet(index, lookupsNow)]).toEqual([step, expected]);
+      if (expected.endpoints.length > 2) compared++;
+    }
+    expect(compared).toBeGreaterThan(500);
   });
 });

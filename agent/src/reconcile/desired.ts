@@ -7,6 +7,14 @@
 // Guarantees: the same inputs give the same output, in the same order; an endpoint whose interface is
 //           missing is not desired (Snort exits when one of its interfaces is missing: FACTS §4) but names
 //           itself in an error of every resource that selects it.
+// Incremental, invisibly: a reconcile pass after one pod change should cost O(n) with small constants, not a
+// sort of every endpoint plus a copy of every selectedBy. So each DesiredEndpoint is remembered per Endpoint
+// object (the index replaces an endpoint's object whenever it changes, never mutates it) and reused while the
+// endpoint, its selectedBy array (by identity: the index shares one frozen array until it changes) and its
+// interface are the same; and the previous pass's order is remembered per SelectionView, so only new or
+// changed endpoints are sorted and merged into it (no Set and no key string per endpoint: the memo carries
+// both). Both memos are WeakMaps: a selection or endpoint that is gone takes its memo with it. Returned
+// endpoints are frozen, as they may be the previous pass's objects.
 import type { ErrorCode } from '../platform/errors.js';
 import type { Endpoint, EndpointKey, Labels, ResourceKey } from '../model/types.js';
 import { endpointKey } from '../model/types.js';
@@ -53,15 +61,39 @@ export interface DesiredSet {
   errors: DesiredError[];
 }
 
+interface EndpointMemo {
+  /** The endpoint's key, built once (and hashed once by the maps it is looked up in). */
+  key: EndpointKey;
+  /** The inputs it was made from, besides the Endpoint object itself. */
+  selectedBy: readonly ResourceKey[];
+  ips: readonly string[];
+  podLabels: Labels;
+  uid: string | undefined;
+  interface: string;
+  desired: DesiredEndpoint;
+  /** The call that last emitted it, and the call that last found it in the previous order. */
+  emitted: number;
+  wasBefore: number;
+}
+
+const endpointMemos = new WeakMap<Endpoint, EndpointMemo>();
+/** Per selection: the memos of the last result, in output order. */
+const lastOrder = new WeakMap<SelectionView, readonly EndpointMemo[]>();
+let calls = 0;
+
 export function computeDesiredSet(selection: SelectionView, interfaces: ReadonlyMap<EndpointKey, InterfaceLookup>): DesiredSet {
-  const endpoints: DesiredEndpoint[] = [];
+  const call = ++calls;
+  /** In the selection's order (by key); sorted by interface at the end. */
+  const emitted: EndpointMemo[] = [];
+  let repeated = false;
   const errors: DesiredError[] = [];
   // The selection reports selector problems as messages only; both kinds (empty, unparsable) rank the same in
   // status, so one code serves, and we never branch on the text.
   for (const [resource, message] of selection.resourceErrors()) errors.push({ resource, message, code: 'SELECTOR_SYNTAX' });
   for (const endpoint of selection.selectedEndpointList()) {
-    const key = endpointKey(endpoint);
-    const selectedBy = [...selection.selectedBy(key)];
+    let memo = endpointMemos.get(endpoint);
+    const key = memo?.key ?? endpointKey(endpoint);
+    const selectedBy = selection.selectedBy(key);
     if (selectedBy.length === 0) continue;
     const found = interfaces.get(key);
     if (found?.interface === undefined || found.exists === false) {
@@ -69,20 +101,85 @@ export function computeDesiredSet(selection: SelectionView, interfaces: Readonly
       for (const resource of selectedBy) errors.push({ resource, message, code });
       continue;
     }
-    const desired: DesiredEndpoint = {
-      namespace: endpoint.namespace,
-      pod: endpoint.pod,
-      interface: found.interface,
-      ips: [...endpoint.ips],
-      selectedBy,
-      podLabels: endpoint.podLabels,
-    };
-    if (endpoint.uid !== undefined) desired.uid = endpoint.uid;
-    endpoints.push(desired);
+    if (
+      memo === undefined ||
+      memo.selectedBy !== selectedBy ||
+      memo.interface !== found.interface ||
+      memo.ips !== endpoint.ips ||
+      memo.podLabels !== endpoint.podLabels ||
+      memo.uid !== endpoint.uid
+    ) {
+      memo = { key, selectedBy, ips: endpoint.ips, podLabels: endpoint.podLabels, uid: endpoint.uid, interface: found.interface, desired: desiredEndpoint(endpoint, found.interface, selectedBy), emitted: 0, wasBefore: 0 };
+      endpointMemos.set(endpoint, memo);
+    } else if (memo.emitted === call) {
+      repeated = true;
+    }
+    memo.emitted = call;
+    emitted.push(memo);
   }
-  endpoints.sort((a, b) => compare(a.interface, b.interface) || compare(`${a.namespace}/${a.pod}`, `${b.namespace}/${b.pod}`));
+  let ordered: EndpointMemo[];
+  if (repeated) {
+    // A view that lists one endpoint twice gets the plain sort (and the output it always got).
+    ordered = emitted.sort(compareMemos);
+    lastOrder.delete(selection);
+  } else {
+    ordered = orderLikeBefore(emitted, lastOrder.get(selection), call);
+    lastOrder.set(selection, ordered);
+  }
   errors.sort(compareErrors);
-  return { endpoints, errors: dedupeErrors(errors) };
+  return { endpoints: ordered.map((m) => m.desired), errors: dedupeErrors(errors) };
+}
+
+function desiredEndpoint(endpoint: Endpoint, iface: string, selectedBy: readonly ResourceKey[]): DesiredEndpoint {
+  const desired: DesiredEndpoint = {
+    namespace: endpoint.namespace,
+    pod: endpoint.pod,
+    interface: iface,
+    ips: Object.freeze([...endpoint.ips]) as string[],
+    selectedBy: Object.freeze([...selectedBy]) as ResourceKey[],
+    podLabels: endpoint.podLabels,
+  };
+  if (endpoint.uid !== undefined) desired.uid = endpoint.uid;
+  return Object.freeze(desired);
+}
+
+function compareMemos(a: EndpointMemo, b: EndpointMemo): number {
+  // Ties on the interface are rare (two pods, one name).
+  return compare(a.interface, b.interface) || compare(a.key, b.key);
+}
+
+/**
+ * `emitted` sorted by interface, then key. Memos the previous result had keep its order; only the others
+ * are sorted, then merged in: O(n + k log k) for k new or changed endpoints instead of O(n log n).
+ */
+function orderLikeBefore(emitted: EndpointMemo[], previous: readonly EndpointMemo[] | undefined, call: number): EndpointMemo[] {
+  if (previous === undefined) return emitted.sort(compareMemos);
+  const kept: EndpointMemo[] = [];
+  for (const m of previous) {
+    if (m.emitted !== call) continue;
+    m.wasBefore = call;
+    kept.push(m);
+  }
+  if (kept.length === emitted.length) return kept;
+  const fresh = emitted.filter((m) => m.wasBefore !== call).sort(compareMemos);
+  const out = new Array<EndpointMemo>(emitted.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < kept.length && j < fresh.length) {
+    const a = kept[i] as EndpointMemo;
+    const b = fresh[j] as EndpointMemo;
+    if (compareMemos(a, b) <= 0) {
+      out[k++] = a;
+      i++;
+    } else {
+      out[k++] = b;
+      j++;
+    }
+  }
+  while (i < kept.length) out[k++] = kept[i++] as EndpointMemo;
+  while (j < fresh.length) out[k++] = fresh[j++] as EndpointMemo;
+  return out;
 }
 
 function missingMessage(key: EndpointKey, found: InterfaceLookup | undefined): { message: string; code: ErrorCode } {
