@@ -391,6 +391,24 @@ function runConfigured() {
       };
       const capture = startCapture(iface, onPacket);
       thread.ready = capture.ready;
+      // Load generation for benchmarks only: KUBE_DPI_SNORT_DOUBLE_SYNTHETIC_ALERTS_PER_SEC adds that many
+      // alert lines per second per thread (rule 1:366 on a made-up ICMP packet), on top of real traffic.
+      const synthetic = Number(process.env.KUBE_DPI_SNORT_DOUBLE_SYNTHETIC_ALERTS_PER_SEC ?? 0);
+      const syntheticRule = synthetic > 0 ? ruleInfo(config.loadedRules ?? [], 366) : undefined;
+      if (syntheticRule) {
+        const pkt = { proto: 'ICMP', pkt_gen: 'raw', pkt_len: 84, dir: 'C2S', service: 'unknown', src_addr: '10.99.0.2', dst_addr: '10.99.0.1' };
+        let owed = 0;
+        const tick = setInterval(() => {
+          if (!thread.alive) return clearInterval(tick);
+          owed += synthetic / 20;
+          const lines = [];
+          for (; owed >= 1; owed--) {
+            thread.pktNum += 1;
+            lines.push(formatAlert(syntheticRule, pkt, thread, config.fields));
+          }
+          if (lines.length > 0) writeAlert(lines.join('\n'));
+        }, 50);
+      }
       const died = () => {
         if (!thread.alive) return;
         thread.alive = false;

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Agent memory under load (DESIGN §7: under 100 MB RSS with 1,000 pods, 200 resources and a sustained 10k
+// alerts/s). Method: manifests of 1,000 pods in 10 namespaces and 200 resources (mixed selectors); 16 of the
+// selected pods get real host interfaces (veths named the Calico way), so one Snort process with 16
+// packet threads runs on them. Snort is the test double with its synthetic-load knob, writing 10,000 alert
+// lines per second in the real alert_json format across those 16 per-thread files. The agent (the real CLI,
+// standalone, file sink) tails, normalises, enriches and ships them for DURATION seconds; its RSS is sampled
+// from /proc every 500 ms (peak = VmHWM at the end), and the sink is counted to check it kept up.
+// Needs root (veths); skips with the reason otherwise.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { calicoName } from '../e2e/local/harness.js';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+const DURATION_S = Number(process.env.BENCH_AGENT_SECONDS ?? 30);
+const RATE = Number(process.env.BENCH_AGENT_RATE ?? 10000);
+const PODS = 1000;
+const RESOURCES = 200;
+const LIVE = 16;
+
+function manifests() {
+  const objects = [];
+  for (let n = 0; n < 10; n++) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${n}`, labels: { team: `t${n % 3}` } } });
+  for (let i = 0; i < PODS; i++) {
+    const ns = `ns-${i % 10}`;
+    objects.push({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: `pod-${i}`, namespace: ns, labels: { app: `app-${i % 50}`, tier: ['web', 'db', 'cache'][i % 3], 'k8s-app': i < LIVE * 10 ? 'live' : 'idle' } },
+      spec: { nodeName: 'bench-node', serviceAccountName: 'default' },
+      status: { phase: 'Running', podIP: `10.${100 + (i >> 8)}.${i & 255}.2`, podIPs: [{ ip: `10.${100 + (i >> 8)}.${i & 255}.2` }] },
+    });
+  }
+  const selectors = (r) => [`app == "app-${r % 50}"`, `tier in {"web", "db"} && app != "app-${r % 7}"`, `has(tier) && !has(missing)`, `app starts with "app-1"`][r % 4];
+  for (let r = 0; r < RESOURCES; r++) {
+    objects.push({ apiVersion: 'projectcalico.org/v3', kind: 'DeepPacketInspection', metadata: { name: `dpi-${r}`, namespace: `ns-${r % 10}` }, spec: { selector: selectors(r) } });
+  }
+  return objects;
+}
+
+function rssKb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), hwm: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+export async function run() {
+  const name = 'agent memory under load';
+  if (process.getuid?.() !== 0) return { name, skipped: 'needs root to create the host interfaces (veths)' };
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) return { name, skipped: 'dist/ missing: npm run build' };
+  const work = mkdtempSync(join(tmpdir(), 'kube-dpi-bench-agent-'));
+  chmodSync(work, 0o755);
+  const objects = manifests();
+  mkdirSync(join(work, 'manifests'));
+  writeFileSync(join(work, 'manifests', 'all.yaml'), objects.map((o) => stringify(o)).join('---\n'));
+  // The live pods: the first LIVE pods selected by dpi-0 (app == "app-0") in ns-0 are pods 0, 50, 100...
+  const livePods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === 'ns-0' && o.metadata.labels.app === 'app-0').slice(0, LIVE);
+  const links = livePods.map((p) => calicoName(p.metadata.namespace, p.metadata.name));
+  for (const link of links) {
+    try { execFileSync('ip', ['link', 'del', link], { stdio: 'ignore' }); } catch { /* not there */ }
+    execFileSync('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', `kdpib${links.indexOf(link)}`]);
+    execFileSync('ip', ['link', 'set', link, 'up']);
+  }
+  const sink = join(work, 'alerts.jsonl');
+  const perThread = Math.ceil(RATE / links.length);
+  const agent = spawn(process.execPath, [join(ROOT, 'bin', 'kube-dpi.js'), 'agent', '--manifests', join(work, 'manifests'), '--node', 'bench-node',
+    '--state-dir', join(work, 'state'), '--snort', join(ROOT, 'agent', 'test', 'doubles', 'snort-double.mjs'),
+    '--snort-config-dir', join(ROOT, 'agent', 'test', 'fixtures', 'snort', 'etc'), '--rules-dir', join(ROOT, 'agent', 'test', 'fixtures', 'snort', 'rules'),
+    '--sink', `file:${sink}`, '--alert-rate-window', '0', '--metrics-port', '0', '--log-level', 'warn'], {
+    env: { ...process.env, KUBE_DPI_SNORT_DOUBLE_SYNTHETIC_ALERTS_PER_SEC: String(perThread) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  agent.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
+  const samples = [];
+  const started = Date.now();
+  try {
+    // Warm-up: until alerts flow.
+    while (!(existsSync(sink) && statSync(sink).size > 0)) {
+      if (Date.now() - started > 60000) throw new Error(`no alerts after 60 s; agent log: ${log}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const t0 = Date.now();
+    const lines0 = countLines(sink);
+    while (Date.now() - t0 < DURATION_S * 1000) {
+      await new Promise((r) => setTimeout(r, 500));
+      samples.push(rssKb(agent.pid).rss);
+    }
+    const shipped = countLines(sink) - lines0;
+    const seconds = (Date.now() - t0) / 1000;
+    const { hwm } = rssKb(agent.pid);
+    samples.sort((a, b) => a - b);
+    const p50 = samples[Math.floor(samples.length / 2)] / 1024;
+    const max = samples[samples.length - 1] / 1024;
+    return {
+      name,
+      method: `1,000 pods, 200 resources; 16 live interfaces in one Snort (test double) process writing ${RATE} alerts/s; the real agent with the file sink for ${DURATION_S} s. RSS sampled every 500 ms.`,
+      results: [
+        { metric: 'agent RSS, median while loaded', value: p50, unit: 'MB', target: '< 100' },
+        { metric: 'agent RSS, max sampled', value: max, unit: 'MB', target: '< 100' },
+        { metric: 'agent peak RSS (VmHWM, incl. start-up)', value: hwm / 1024, unit: 'MB', target: '< 100' },
+        { metric: 'alerts shipped per second (agent-side folding off, one document per alert)', value: shipped / seconds, unit: 'alerts/s', target: `>= ${RATE} (keeps up)` },
+      ],
+    };
+  } finally {
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    for (const link of links) {
+      try { execFileSync('ip', ['link', 'del', link], { stdio: 'ignore' }); } catch { /* gone */ }
+    }
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function countLines(path) {
+  if (!existsSync(path)) return 0;
+  const buf = readFileSync(path);
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) if (buf[i] === 10) n++;
+  return n;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const report = await run();
+  console.log(JSON.stringify(report, null, 2));
+}
