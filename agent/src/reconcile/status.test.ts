@@ -77,6 +77,44 @@ describe('computeNodeStatus', () => {
     expect(third.get('ns/a')).toEqual({ node: 'node-a', active: { success: true, lastUpdated: rfc3339(T1 + 5000) }, errorConditions: [] });
   });
 
+  it('counting only what came and went (frozen, reused endpoints) equals counting everything, step by step', () => {
+    let seed = 5;
+    const rand = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+    const resources = ['ns/a', 'ns/b', 'ns/c', 'ns/d'];
+    // A pool of frozen endpoints, as computeDesiredSet returns them; each step picks some, old and new.
+    const pool = Array.from({ length: 8 }, (_, i) => {
+      const selectedBy = Object.freeze(resources.filter(() => rand(3) === 0));
+      return Object.freeze({ namespace: 'ns', pod: `p${i}`, interface: `cali${i}`, selectedBy: selectedBy as string[] });
+    });
+    let incremental: Map<string, unknown> | undefined;
+    let full: Map<string, unknown> | undefined;
+    let reused = 0;
+    for (let step = 0; step < 400; step++) {
+      const endpoints = pool.filter(() => rand(3) > 0);
+      if (rand(4) === 0) {
+        // A changed endpoint: a new object in place of an old one.
+        const i = rand(pool.length);
+        const old = pool[i] as (typeof pool)[number];
+        pool[i] = Object.freeze({ ...old, selectedBy: Object.freeze(resources.filter(() => rand(2) === 0)) as string[] });
+      }
+      const health = endpoints.filter(() => rand(5) > 0).map((e) => (rand(6) === 0 ? down(e.interface, `reason ${rand(2)}`) : live(e.interface)));
+      const input = base({ resources: rand(10) === 0 ? resources.slice(1) : resources, desired: { endpoints }, health, now: T0 + step * 1000 });
+      const a = computeNodeStatus({ ...input, ...(incremental ? { previous: incremental as never } : {}) });
+      // The same content as plain objects: never frozen, so always counted from scratch.
+      const b = computeNodeStatus({ ...input, desired: { endpoints: endpoints.map((e) => ({ ...e, selectedBy: [...e.selectedBy] })) }, ...(full ? { previous: full as never } : {}) });
+      expect([step, a]).toEqual([step, b]);
+      if (incremental !== undefined) reused++;
+      incremental = a;
+      full = b;
+    }
+    expect(reused).toBe(399);
+  });
+
   it('formats RFC 3339 like Kubernetes', () => {
     expect(rfc3339(T0)).toBe('2026-12-04T10:00:00Z');
   });

@@ -8,6 +8,8 @@
 //           first, deduplicated (one condition per distinct problem, naming the pods it hits); an entry whose
 //           content did not change is returned as the previous object itself, with its old timestamps, so
 //           a writer can skip it; a condition that persists keeps the time it was first seen.
+// Cost: O(endpoints + resources) per call when `previous` is the last output and the endpoints are the
+//           frozen, reused objects of computeDesiredSet; a full count of (endpoint, resource) pairs otherwise.
 import type { ErrorCode } from '../platform/errors.js';
 import type { ResourceKey } from '../model/types.js';
 import type { InterfaceHealth } from './ports.js';
@@ -57,15 +59,69 @@ interface Condition {
   message: string;
 }
 
+type StatusEndpoint = StatusInput['desired']['endpoints'][number];
+
+/**
+ * How many desired endpoints select each resource, and which endpoint objects that counted. Remembered per
+ * output map, so that the next call, given it as `previous`, only counts what came and went: desired endpoints
+ * are frozen and reused while unchanged (reconcile/desired.ts), so a pass after one pod change costs O(n) set
+ * lookups rather than a walk of every (endpoint, resource) pair. Endpoints that are not frozen could change in
+ * place, so any of them means a full count.
+ */
+interface Tally {
+  endpoints: ReadonlySet<StatusEndpoint>;
+  counts: ReadonlyMap<ResourceKey, number>;
+}
+const tallies = new WeakMap<ReadonlyMap<ResourceKey, NodeStatusEntry>, Tally>();
+
+/** The counts for `endpoints`; `reusable` false when the next call must not diff against it. */
+function tallyOf(endpoints: readonly StatusEndpoint[], before: Tally | undefined): { tally: Tally; reusable: boolean } {
+  const now = new Set(endpoints);
+  // An endpoint listed twice counts twice in a full count; a set cannot say so.
+  const reusable = now.size === endpoints.length && endpoints.every((e) => Object.isFrozen(e) && Object.isFrozen(e.selectedBy));
+  const diff = reusable && before !== undefined;
+  const counts = new Map<ResourceKey, number>(diff ? before.counts : undefined);
+  const add = (e: StatusEndpoint, by: number): void => {
+    for (const r of e.selectedBy) counts.set(r, (counts.get(r) ?? 0) + by);
+  };
+  if (diff) {
+    for (const e of before.endpoints) if (!now.has(e)) add(e, -1);
+    for (const e of endpoints) if (!before.endpoints.has(e)) add(e, 1);
+  } else {
+    for (const e of endpoints) add(e, 1);
+  }
+  return { tally: { endpoints: now, counts }, reusable };
+}
+
+/** Not-live endpoints with a reason, by reason: sixteen threads of one rejected config make one condition. */
+type NotLive = Map<string, { rank: number; reason: string; pods: string[] }>;
+
 export function computeNodeStatus(input: StatusInput): Map<ResourceKey, NodeStatusEntry> {
   const time = rfc3339(input.now);
   const health = new Map(input.health.map((h) => [h.interface, h]));
-  const selected = new Map<ResourceKey, Array<{ endpoint: string; interface: string }>>();
+  const before = input.previous !== undefined ? tallies.get(input.previous) : undefined;
+  const { tally, reusable } = tallyOf(input.desired.endpoints, before);
+  // Only endpoints without a live thread are walked per resource; live ones cost one lookup.
+  const notLive = new Map<ResourceKey, NotLive>();
+  const notAllLive = new Set<ResourceKey>();
   for (const e of input.desired.endpoints) {
+    const h = health.get(e.interface);
+    if (h?.live === true) continue;
+    const named = `${e.namespace}/${e.pod} (${e.interface})`;
     for (const r of e.selectedBy) {
-      const list = selected.get(r) ?? [];
-      list.push({ endpoint: `${e.namespace}/${e.pod}`, interface: e.interface });
-      selected.set(r, list);
+      notAllLive.add(r);
+      if (h?.reason === undefined) continue; // starting: no condition, just not yet successful
+      let groups = notLive.get(r);
+      if (groups === undefined) {
+        groups = new Map();
+        notLive.set(r, groups);
+      }
+      let group = groups.get(h.reason);
+      if (group === undefined) {
+        group = { rank: IMPORTANCE[h.code as ErrorCode] ?? IMPORTANCE_DEFAULT, reason: h.reason, pods: [] };
+        groups.set(h.reason, group);
+      }
+      group.pods.push(named);
     }
   }
   const errorsByResource = new Map<ResourceKey, DesiredError[]>();
@@ -77,27 +133,15 @@ export function computeNodeStatus(input: StatusInput): Map<ResourceKey, NodeStat
 
   const out = new Map<ResourceKey, NodeStatusEntry>();
   for (const key of [...input.resources].sort(compare)) {
-    const endpoints = selected.get(key) ?? [];
     const errors = errorsByResource.get(key) ?? [];
     const conditions: Condition[] = errors.map((e) => ({ rank: IMPORTANCE[e.code] ?? IMPORTANCE_DEFAULT, message: e.message }));
-    // Interfaces not live: group by reason so sixteen threads of one rejected config make one condition.
-    const notLive = new Map<string, { rank: number; reason: string; pods: string[] }>();
-    let allLive = endpoints.length > 0;
-    for (const { endpoint, interface: iface } of endpoints) {
-      const h = health.get(iface);
-      if (h?.live === true) continue;
-      allLive = false;
-      if (h?.reason === undefined) continue; // starting: no condition, just not yet successful
-      const group = notLive.get(h.reason) ?? { rank: IMPORTANCE[h.code as ErrorCode] ?? IMPORTANCE_DEFAULT, reason: h.reason, pods: [] };
-      group.pods.push(`${endpoint} (${iface})`);
-      notLive.set(h.reason, group);
-    }
-    for (const g of notLive.values()) conditions.push({ rank: g.rank, message: `Snort is not inspecting ${namePods(g.pods)}: ${g.reason}` });
+    for (const g of notLive.get(key)?.values() ?? []) conditions.push({ rank: g.rank, message: `Snort is not inspecting ${namePods(g.pods)}: ${g.reason}` });
     // Any error here means something this resource selects is not inspected (or it selects nothing).
-    const success = allLive && errors.length === 0;
+    const success = (tally.counts.get(key) ?? 0) > 0 && !notAllLive.has(key) && errors.length === 0;
     const messages = orderedMessages(conditions);
     out.set(key, entryFor(input.node, success, messages, time, input.previous?.get(key)));
   }
+  if (reusable) tallies.set(out, tally);
   return out;
 }
 
