@@ -3,7 +3,7 @@
 // tailer move its checkpoint. Sinks are called synchronously, in batch order (the file sink relies on it).
 import type { Sink, SinkRecord, SinkWriteResult } from '../sinks/sink.js';
 import type { DocumentContext } from '../sinks/elasticsearch/document.js';
-import { buildAlertDocument } from '../sinks/elasticsearch/document.js';
+import { createDocumentSerialiser } from '../sinks/elasticsearch/document-json.js';
 import type { AlertRecord } from './alert-record.js';
 import type { EndpointDirectory } from './endpoint-directory.js';
 import { enrichAlert } from './enrich.js';
@@ -44,7 +44,10 @@ export function newPipelineCounts(): PipelineCounts {
 export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const { sinks, directory, node, rateControl, document, events, counts } = options;
   for (const sink of sinks) counts.sinks[sink.name] ??= { stored: 0, alreadyStored: 0, spooled: 0, dropped: {} };
-  return async (batch: TailBatch) => {
+  const serialise = createDocumentSerialiser(document);
+  // Synchronous, so nothing of the per-line work (parsed lines, normalised alerts) outlives it: only the JSON
+  // text is held while the sinks deliver.
+  const prepare = (batch: TailBatch): { out: SinkRecord[]; newest: number } => {
     const normalise: NormaliseOptions = { ...options.normalise, referenceTimeMs: batch.mtimeMs };
     const records: AlertRecord[] = [];
     const skipped = new Map<string, number>();
@@ -82,10 +85,13 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     let newest = 0;
     for (let i = 0; i < shipped.length; i++) {
       const r = shipped[i] as AlertRecord;
-      const doc = buildAlertDocument(r, document);
-      out[i] = { id: r.id, doc, json: JSON.stringify(doc) };
+      out[i] = { id: r.id, json: serialise(r) };
       if (r.enriched.alert.timeMs > newest) newest = r.enriched.alert.timeMs;
     }
+    return { out, newest };
+  };
+  return async (batch: TailBatch) => {
+    const { out, newest } = prepare(batch);
     if (out.length === 0) return;
     const results = await Promise.all(sinks.map((s) => s.write(out)));
     results.forEach((result, i) => addResult(counts.sinks[(sinks[i] as Sink).name], result));

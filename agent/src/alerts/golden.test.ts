@@ -2,6 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAlertDocument } from '../sinks/elasticsearch/document.js';
+import { createDocumentSerialiser } from '../sinks/elasticsearch/document-json.js';
+import type { AlertRecord } from './alert-record.js';
 import type { EndpointDirectory, InspectedEndpoint } from './endpoint-directory.js';
 import { enrichAlert } from './enrich.js';
 import { normaliseAlertLine } from './normalise.js';
@@ -34,13 +36,30 @@ function normalised(): NormalisedAlert[] {
   });
 }
 
+function records(): AlertRecord[] {
+  return normalised().map((alert, i) => ({
+    id: `golden-${i.toString(36)}`,
+    enriched: enrichAlert(alert, GOLDEN_DIRECTORY, 'node-1'),
+    // Every fifth record stands for folded repeats, so event.start/end and record.count are covered too.
+    count: i % 5 === 4 ? 3 : 1,
+    lastTimestamp: i % 5 === 4 ? '2026-12-04T15:22:00.000001Z' : alert.timestamp,
+  }));
+}
+
 function documents(format: 'ecs' | 'calico'): unknown[] {
-  return normalised().map((alert, i) =>
-    buildAlertDocument(
-      { id: `golden-${i.toString(36)}`, enriched: enrichAlert(alert, GOLDEN_DIRECTORY, 'node-1'), count: 1, lastTimestamp: alert.timestamp },
-      { format, snortVersion: '3.11.1.0' },
-    ),
-  );
+  return records().map((r) => buildAlertDocument({ ...r, count: 1, lastTimestamp: r.enriched.alert.timestamp }, { format, snortVersion: '3.11.1.0' }));
+}
+
+/** The exact bytes the sinks get: one document per line, from the direct serialiser. */
+function goldenBytes(name: string, format: 'ecs' | 'calico'): void {
+  const ctx = { format, snortVersion: '3.11.1.0' };
+  const serialise = createDocumentSerialiser(ctx);
+  const rs = records();
+  const text = rs.map((r) => serialise(r) + '\n').join('');
+  expect(text).toBe(rs.map((r) => JSON.stringify(buildAlertDocument(r, ctx)) + '\n').join(''));
+  const path = join(FIXTURES, name);
+  if (process.env['UPDATE_GOLDEN']) writeFileSync(path, text);
+  expect(text).toBe(readFileSync(path, 'utf8'));
 }
 
 function golden(name: string, actual: unknown): void {
@@ -53,6 +72,8 @@ describe('golden alert fixtures', () => {
   it('normalises every real line', () => golden('golden.normalised.json', normalised()));
   it('maps to ECS documents', () => golden('golden.ecs.json', documents('ecs')));
   it('maps to Calico-format documents', () => golden('golden.calico.json', documents('calico')));
+  it('serialises ECS documents to the golden bytes', () => goldenBytes('golden.ecs.ndjson', 'ecs'));
+  it('serialises Calico-format documents to the golden bytes', () => goldenBytes('golden.calico.ndjson', 'calico'));
 
   it('gets the facts of the samples right', () => {
     const n = normalised();

@@ -9,7 +9,8 @@
 //   files are identified by dev+ino plus a fingerprint of the first line (inode reuse), so a rename (rotation)
 //   keeps its position; a rotated file is read to its end before the live file of the same stream and removed
 //   only after its lines are acknowledged; truncation restarts at 0 under a new identity; a partial last line
-//   waits for its '\n'; at most maxInflightLines lines are unacknowledged at any time (backpressure).
+//   waits for its '\n'; at most maxInflightLines lines and maxInflightBytes bytes are unacknowledged at any time
+//   (backpressure: reading stops, the lines wait in the file).
 // The loop never dies of its own error: it records, waits, continues.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -69,6 +70,10 @@ export interface AlertTailerOptions {
   readChunkBytes?: number;
   maxBatchLines?: number;
   maxInflightLines?: number;
+  /** Bytes of dispatched, unacknowledged lines at most (backpressure by memory, not only by count). */
+  maxInflightBytes?: number;
+  /** Bytes of lines per batch at most (a batch is also cut at maxBatchLines). */
+  maxBatchBytes?: number;
   pollIntervalMs?: number;
   /** Use chokidar (agent); tests may rely on polling alone. */
   watch?: boolean;
@@ -79,6 +84,8 @@ export interface TailerStats {
   files: number;
   linesRead: number;
   inflightLines: number;
+  /** Bytes of dispatched lines not yet acknowledged. */
+  inflightBytes: number;
   /** Bytes not yet acknowledged across all files. */
   backlogBytes: number;
 }
@@ -86,6 +93,7 @@ export interface TailerStats {
 interface Pending {
   end: number;
   lines: number;
+  bytes: number;
   acked: boolean;
   epoch: number;
 }
@@ -130,9 +138,12 @@ export class AlertTailer {
   private readonly chunk: number;
   private readonly maxBatchLines: number;
   private readonly maxInflight: number;
+  private readonly maxInflightBytes: number;
+  private readonly maxBatchBytes: number;
   private readonly pollMs: number;
   private readonly buffer: Buffer;
   private inflightLines = 0;
+  private inflightBytes = 0;
   private linesRead = 0;
   private stopped = false;
   private loopDone: Promise<void> | undefined;
@@ -149,9 +160,11 @@ export class AlertTailer {
   constructor(private readonly options: AlertTailerOptions) {
     this.store = new CheckpointStore(options.checkpointFile);
     this.clock = options.clock ?? systemClock;
-    this.chunk = options.readChunkBytes ?? 1 << 20;
-    this.maxBatchLines = options.maxBatchLines ?? 4000;
+    this.chunk = options.readChunkBytes ?? 256 * 1024;
+    this.maxBatchLines = options.maxBatchLines ?? 2000;
     this.maxInflight = options.maxInflightLines ?? 16_000;
+    this.maxInflightBytes = options.maxInflightBytes ?? 4 * 1024 * 1024;
+    this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
     this.pollMs = options.pollIntervalMs ?? 1000;
     this.buffer = Buffer.allocUnsafe(this.chunk);
   }
@@ -207,7 +220,7 @@ export class AlertTailer {
   stats(): TailerStats {
     let backlog = 0;
     for (const s of this.files.values()) backlog += Math.max(0, s.size - s.committed);
-    return { files: this.files.size, linesRead: this.linesRead, inflightLines: this.inflightLines, backlogBytes: backlog };
+    return { files: this.files.size, linesRead: this.linesRead, inflightLines: this.inflightLines, inflightBytes: this.inflightBytes, backlogBytes: backlog };
   }
 
   private signal(): void {
@@ -264,7 +277,7 @@ export class AlertTailer {
     }
     await this.cleanUp();
     this.checkIdle();
-    return busy && this.inflightLines < this.maxInflight;
+    return busy && !this.full();
   }
 
   /** Files grouped by stream (folder + live name), rotated ones first by age, the live file last. */
@@ -466,7 +479,7 @@ export class AlertTailer {
     if (!(await this.identify(state))) return false;
     let reads = 0;
     while (state.readOffset < state.size && !this.stopped) {
-      if (this.inflightLines >= this.maxInflight) return true;
+      if (this.full()) return true;
       if (reads++ >= 8) return true;
       const replayEnd = state.replay[0];
       const want = Math.min(this.chunk, state.size - state.readOffset, replayEnd === undefined ? Infinity : replayEnd - state.readOffset);
@@ -487,7 +500,11 @@ export class AlertTailer {
     return false;
   }
 
-  /** Split a chunk into batches of at most maxBatchLines lines and dispatch them. */
+  private full(): boolean {
+    return this.inflightLines >= this.maxInflight || this.inflightBytes >= this.maxInflightBytes;
+  }
+
+  /** Split a chunk into batches of at most maxBatchLines lines / maxBatchBytes bytes and dispatch them. */
   private cut(state: FileState, chunk: Buffer, firstStart: number): void {
     let lines: string[] = [];
     let starts: number[] = [];
@@ -498,7 +515,7 @@ export class AlertTailer {
       (text, start, end) => {
         lines.push(text);
         starts.push(start);
-        if (lines.length >= this.maxBatchLines) {
+        if (lines.length >= this.maxBatchLines || end - batchStart >= this.maxBatchBytes) {
           this.dispatch(state, { lines, starts, startOffset: batchStart, endOffset: end, oversized });
           lines = [];
           starts = [];
@@ -520,9 +537,11 @@ export class AlertTailer {
     this.linesRead += part.lines.length;
     this.options.events.linesRead(part.lines.length);
     if (part.oversized > 0) this.options.events.linesSkipped('oversized', part.oversized);
-    const pending: Pending = { end: part.endOffset, lines: count, acked: false, epoch: state.epoch };
+    const bytes = part.endOffset - part.startOffset;
+    const pending: Pending = { end: part.endOffset, lines: count, bytes, acked: false, epoch: state.epoch };
     state.pending.push(pending);
     this.inflightLines += count;
+    this.inflightBytes += bytes;
     this.unacked++;
     const batch: TailBatch = {
       ...part,
@@ -562,6 +581,7 @@ export class AlertTailer {
     }
     await this.persistWithRetry();
     this.inflightLines -= pending.lines;
+    this.inflightBytes -= pending.bytes;
     this.unacked--;
     this.signal();
   }

@@ -2,13 +2,11 @@
 // A sink acknowledges a write only when every record in it is in its final, durable place (or, for a sink with
 // a spool, durably spooled) or permanently rejected; the tailer advances checkpoints only past lines whose
 // records every sink acknowledged.
-import type { AlertDocument } from './elasticsearch/document.js';
 
 export interface SinkRecord {
   /** Deterministic document id, the same on every replay of the same line(s). */
   id: string;
-  doc: AlertDocument;
-  /** JSON.stringify(doc), computed once and shared by all sinks. */
+  /** The document as JSON text (elasticsearch/document-json.ts), serialised once and shared by all sinks. */
   json: string;
 }
 

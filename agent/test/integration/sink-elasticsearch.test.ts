@@ -21,7 +21,7 @@ let registry: Registry;
 function records(from: number, n: number): SinkRecord[] {
   return Array.from({ length: n }, (_, i) => {
     const doc = { '@timestamp': '2026-12-04T15:21:59.728356Z', seq: from + i };
-    return { id: `k-${(from + i).toString(36)}`, doc, json: JSON.stringify(doc) };
+    return { id: `k-${(from + i).toString(36)}`, json: JSON.stringify(doc) };
   });
 }
 

@@ -11,7 +11,7 @@ import type { SinkRecord } from '../../src/sinks/sink.js';
 function records(key: string, offsets: number[]): SinkRecord[] {
   return offsets.map((o) => {
     const doc = { seq: o };
-    return { id: `${key}-${o.toString(36)}`, doc, json: JSON.stringify(doc) };
+    return { id: `${key}-${o.toString(36)}`, json: JSON.stringify(doc) };
   });
 }
 

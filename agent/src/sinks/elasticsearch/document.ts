@@ -146,7 +146,7 @@ export function buildCalicoDocument(record: AlertRecord): AlertDocument {
 }
 
 /** The alert as Snort's alert_fast prints it, which is what Calico Enterprise stores in record.snort_alert. */
-function fastAlertLine(record: AlertRecord): string {
+export function fastAlertLine(record: AlertRecord): string {
   const a = record.enriched.alert;
   const ap = (e: { ip: string; port: number | undefined } | undefined): string =>
     e === undefined ? '' : e.port === undefined ? e.ip : e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;

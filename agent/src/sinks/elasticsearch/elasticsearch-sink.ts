@@ -52,9 +52,16 @@ interface Owner {
   resolve(result: SinkWriteResult): void;
 }
 
+/**
+ * One document to create. From a write: its id and JSON, the action line is added only when a request body is
+ * built (no second copy of every document held while it waits). From the spool: the ready action + document
+ * lines.
+ */
 interface Item {
-  /** Action line + document line, each ending in '\n'. */
-  line: string;
+  id: string;
+  json: string;
+  /** Action line + document line, each ending in '\n' (spooled items). */
+  line: string | undefined;
   owner: Owner | undefined;
 }
 
@@ -106,10 +113,8 @@ export class ElasticsearchSink implements Sink {
     return new Promise((resolve) => {
       const owner: Owner = { remaining: records.length, result: emptyWriteResult(), resolve };
       this.pendingItems += records.length;
-      for (const r of records) {
-        const line = this.actionPrefix + r.id + '"}}\n' + r.json + '\n';
-        this.batcher.add({ line, owner }, line.length);
-      }
+      const fixed = this.actionPrefix.length + 5;
+      for (const r of records) this.batcher.add({ id: r.id, json: r.json, line: undefined, owner }, fixed + r.id.length + r.json.length);
     });
   }
 
@@ -165,7 +170,7 @@ export class ElasticsearchSink implements Sink {
 
   private async trySpool(items: Item[]): Promise<boolean> {
     const spool = this.options.spool as Spool;
-    const body = items.map((i) => i.line).join('');
+    const body = this.body(items);
     let ok: boolean;
     try {
       ok = await spool.append(body);
@@ -184,13 +189,24 @@ export class ElasticsearchSink implements Sink {
     return true;
   }
 
+  /** The NDJSON request body (also what a spool segment holds). */
+  private body(items: readonly Item[]): string {
+    const prefix = this.actionPrefix;
+    const parts: string[] = new Array(items.length);
+    for (let k = 0; k < items.length; k++) {
+      const i = items[k] as Item;
+      parts[k] = i.line ?? prefix + i.id + '"}}\n' + i.json + '\n';
+    }
+    return parts.join('');
+  }
+
   /** One _bulk request; returns the items to try again. */
   private async send(items: Item[]): Promise<{ retry: Item[]; reason: string }> {
     await this.ensureTemplate();
     let response: { errors?: boolean; items?: Array<Record<string, BulkItemResult>> };
     try {
       response = (await this.client.bulk(
-        { operations: items.map((i) => i.line).join(''), filter_path: FILTER_PATH },
+        { operations: this.body(items), filter_path: FILTER_PATH },
         { signal: this.stopSignal.signal },
       )) as typeof response;
     } catch (err) {
@@ -286,7 +302,7 @@ export class ElasticsearchSink implements Sink {
           attempt = 0;
           if (spool.hasRoom(0)) this.options.events.spoolRecovered(this.kind);
         } else {
-          if (retry.length < items.length) await spool.replace(segment, retry.map((i) => i.line).join(''));
+          if (retry.length < items.length) await spool.replace(segment, this.body(retry));
           this.options.events.alertsRetried(this.kind, reason, retry.length);
           await this.clock.sleep(backoffDelay(attempt++, this.options.backoff, this.random), this.stopSignal.signal);
         }
@@ -328,7 +344,7 @@ export function splitBulkBody(body: string): Item[] {
     if (a === -1) break;
     const b = body.indexOf('\n', a + 1);
     if (b === -1) break;
-    items.push({ line: body.slice(i, b + 1), owner: undefined });
+    items.push({ id: '', json: '', line: body.slice(i, b + 1), owner: undefined });
     i = b + 1;
   }
   return items;
