@@ -163,6 +163,38 @@ describe('SelectionIndex', () => {
     expect(index.endpoint('a/p2')?.labels['pcns.team']).toBe('x');
   });
 
+  it('fromSnapshot (bulk evaluation) equals one-by-one upserts, and stays correct under later changes', () => {
+    const nss = ['a', 'b'];
+    const pods = nss.flatMap((ns) => Array.from({ length: 30 }, (_, i) => pod(ns, `p${(i * 7) % 30}`, { app: `x${i % 4}`, ...(i % 3 === 0 ? { tier: 'fe' } : {}) })));
+    const selectors = ['all()', 'app == "x1"', 'has(tier)', 'app in {"x2", "x3"} && !has(tier)', 'app ==', '', 'pcns.team == "t"'];
+    const resources = nss.flatMap((ns) => selectors.map((sel, i) => res(ns, `r${(i * 5) % selectors.length}`, sel)));
+    const snapshot: Snapshot = { node: 'n1', namespaces: [{ name: 'a', labels: { team: 't' } }], pods, resources };
+    const bulk = SelectionIndex.fromSnapshot(snapshot);
+    const oneByOne = new SelectionIndex('n1');
+    for (const r of [...resources].reverse()) oneByOne.upsertResource(r);
+    for (const p of pods) oneByOne.upsertPod(p);
+    oneByOne.upsertNamespace({ name: 'a', labels: { team: 't' } });
+    const same = (): void => {
+      expect(bulk.endpoints()).toEqual(oneByOne.endpoints());
+      expect(bulk.resources()).toEqual(oneByOne.resources());
+      expect([...bulk.resourceErrors()]).toEqual([...oneByOne.resourceErrors()]);
+      expect(bulk.selectedEndpointList()).toEqual(oneByOne.selectedEndpointList());
+      for (const e of bulk.endpoints()) expect([endpointKey(e), bulk.selectedBy(endpointKey(e))]).toEqual([endpointKey(e), oneByOne.selectedBy(endpointKey(e))]);
+      for (const r of bulk.resources()) expect([r, bulk.selectedEndpoints(r)]).toEqual([r, oneByOne.selectedEndpoints(r)]);
+    };
+    same();
+    expect(bulk.selectedEndpoints('a/r0')).toHaveLength(30);
+    // The sets behind the bulk-built arrays must be live: take things away and put them back.
+    for (const index of [bulk, oneByOne]) {
+      index.removeResource({ namespace: 'a', name: 'r0' });
+      index.upsertPod(pod('a', 'p1', { app: 'x1', tier: 'fe' }));
+      index.removePod({ namespace: 'b', name: 'p2' });
+      index.upsertResource(res('b', 'r1', 'app == "x0"'));
+      index.upsertNamespace({ name: 'a', labels: {} });
+    }
+    same();
+  });
+
   it('matches a brute-force evaluation after every step of random changes', () => {
     // mulberry32: a small PRNG whose low bits are usable (an LCG's are not, with small moduli).
     let seed = 7;
