@@ -98,8 +98,9 @@ export class ElasticsearchBulkDouble {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const compat = /compatible-with=(\d+)/.exec(String(req.headers['accept'] ?? ''));
+    const filter = url.searchParams.get('filter_path');
     const send = (status: number, payload: unknown): void => {
-      const text = JSON.stringify(payload);
+      const text = JSON.stringify(filter === null ? payload : (filterPath(payload, compileFilterPath(filter)) ?? {}));
       res.writeHead(status, {
         'x-elastic-product': 'Elasticsearch',
         'content-type': compat ? `application/vnd.elasticsearch+json;compatible-with=${compat[1]}` : 'application/json',
@@ -184,6 +185,54 @@ export class ElasticsearchBulkDouble {
     this.requests.push({ items: items.length, status: 200, path, headers: req.headers });
     send(200, { took: Date.now() - started, errors, items });
   }
+}
+
+/** A compiled filter_path: `true` keeps the whole value; otherwise the keys (or '*') to descend into. */
+type FilterTree = true | Map<string, FilterTree>;
+
+export function compileFilterPath(filter: string): FilterTree {
+  const root = new Map<string, FilterTree>();
+  for (const path of filter.split(',')) {
+    let node: Map<string, FilterTree> = root;
+    const parts = path.split('.');
+    parts.forEach((part, i) => {
+      if (i === parts.length - 1) return void node.set(part, true);
+      let next = node.get(part);
+      if (next === true) return;
+      if (next === undefined) node.set(part, (next = new Map()));
+      node = next;
+    });
+  }
+  return root;
+}
+
+/**
+ * Elasticsearch's response filtering (`filter_path=errors,items.*.status`): keeps only the matching paths, `*`
+ * matches any one key, arrays apply the filter to each element, objects left empty are removed.
+ */
+export function filterPath(value: unknown, tree: FilterTree): unknown {
+  if (tree === true) return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) {
+      const kept = filterPath(v, tree);
+      if (kept !== undefined) out.push(kept);
+    }
+    return out;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const out: Record<string, unknown> = {};
+  let any = false;
+  const star = tree.get('*');
+  for (const key in value) {
+    const sub = tree.get(key) ?? star;
+    if (sub === undefined) continue;
+    const kept = filterPath((value as Record<string, unknown>)[key], sub);
+    if (kept === undefined) continue;
+    out[key] = kept;
+    any = true;
+  }
+  return any ? out : undefined;
 }
 
 // Standalone: `node elasticsearch-bulk-double.js --port 9200` (benchmarks run it in its own process).
