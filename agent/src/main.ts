@@ -108,11 +108,14 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
     ...(supervisor.snortInfo()?.version ? { snortVersion: supervisor.snortInfo()?.version } : {}),
   });
 
-  // A stopped process's alert files are drained by the pipeline, then removed with their folder.
+  // A stopped process's alert files are drained by the pipeline, then removed with their folder. Retirements
+  // asked for before the pipeline started (a stop in the first pass) wait for it.
+  let markPipelineStarted: () => void = () => undefined;
+  const pipelineReady = new Promise<void>((resolve) => (markPipelineStarted = resolve));
   const retiring = new Set<Promise<void>>();
   const retire = (id: string): void => {
-    const done: Promise<void> = pipeline
-      .retire(processDir(config.stateDir, id))
+    const done: Promise<void> = pipelineReady
+      .then(() => pipeline.retire(processDir(config.stateDir, id)))
       .catch((err: unknown) => {
         logger.warn('alert folder not retired', { processId: id, error: errorMessageOf(err) });
       })
@@ -211,6 +214,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   reconciler.onPass(() => {
     pipelineStarted ??= (async () => {
       await pipeline.start();
+      markPipelineStarted();
       const running = new Set(supervisor.running().map((p) => p.id));
       for (const dir of leftoverDirs) if (!running.has(dir.processId)) retire(dir.processId);
     })().catch((err: unknown) => {
@@ -236,7 +240,8 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
       // Snort is gone: what it wrote is final. Give the pipeline a bounded time to ship it.
       if (pipelineStarted) {
         await pipelineStarted;
-        await Promise.race([pipeline.done(), new Promise((r) => setTimeout(r, 10_000).unref())]).catch(() => undefined);
+        const bound = new Promise((r) => setTimeout(r, 10_000).unref());
+        await Promise.race([Promise.all([pipeline.done(), ...retiring]), bound]).catch(() => undefined);
         await pipeline.stop().catch(() => undefined);
       }
       await k8sStop?.().catch(() => undefined);
