@@ -482,11 +482,17 @@ export class AlertTailer {
       if (this.full()) return true;
       if (reads++ >= 8) return true;
       const replayEnd = state.replay[0];
-      const want = Math.min(this.chunk, state.size - state.readOffset, replayEnd === undefined ? Infinity : replayEnd - state.readOffset);
-      const { bytesRead } = await state.fh.read(this.buffer, 0, want, state.readOffset);
+      // A recorded (replayed) batch is read whole and kept whole, whatever the chunk and batch sizes are now
+      // (they may differ from the run that recorded it), so folded documents come out exactly as before.
+      const replaying = replayEnd !== undefined && state.readOffset === state.splitter.completedOffset;
+      const want = replaying
+        ? Math.min(state.size, replayEnd) - state.readOffset
+        : Math.min(this.chunk, state.size - state.readOffset, replayEnd === undefined ? Infinity : replayEnd - state.readOffset);
+      const buffer = want <= this.buffer.length ? this.buffer : Buffer.allocUnsafe(want);
+      const { bytesRead } = await state.fh.read(buffer, 0, want, state.readOffset);
       if (bytesRead === 0) break;
       const batchStart = state.splitter.completedOffset;
-      this.cut(state, this.buffer.subarray(0, bytesRead), batchStart);
+      this.cut(state, buffer.subarray(0, bytesRead), batchStart, replaying);
       state.readOffset += bytesRead;
       if (replayEnd !== undefined && state.readOffset >= replayEnd) state.replay.shift();
     }
@@ -505,7 +511,7 @@ export class AlertTailer {
   }
 
   /** Split a chunk into batches of at most maxBatchLines lines / maxBatchBytes bytes and dispatch them. */
-  private cut(state: FileState, chunk: Buffer, firstStart: number): void {
+  private cut(state: FileState, chunk: Buffer, firstStart: number, whole = false): void {
     let lines: string[] = [];
     let starts: number[] = [];
     let oversized = 0;
@@ -515,7 +521,7 @@ export class AlertTailer {
       (text, start, end) => {
         lines.push(text);
         starts.push(start);
-        if (lines.length >= this.maxBatchLines || end - batchStart >= this.maxBatchBytes) {
+        if (!whole && (lines.length >= this.maxBatchLines || end - batchStart >= this.maxBatchBytes)) {
           this.dispatch(state, { lines, starts, startOffset: batchStart, endOffset: end, oversized });
           lines = [];
           starts = [];

@@ -60,6 +60,9 @@ class Harness {
       readChunkBytes: 512,
       maxBatchLines: 7,
       maxInflightLines: 40,
+      // Small byte bounds too, so batches are cut by bytes and reading stops on bytes in flight.
+      maxBatchBytes: 300,
+      maxInflightBytes: 1500,
       events: createAlertEvents(createSilentLogger(), new Registry()),
       handler: (batch) => this.handle(batch),
     });

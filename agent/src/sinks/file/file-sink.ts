@@ -18,7 +18,11 @@ export interface FileSinkOptions {
   events: SinkEvents;
 }
 
-export const FILE_SINK_REPLAY_WINDOW = 200_000;
+/**
+ * 4× the tailer's default bound on unacknowledged lines (16,000): enough to cover any replay, and read back at
+ * start only 64k lines rather than 200k (~140 MB of text with payloads).
+ */
+export const FILE_SINK_REPLAY_WINDOW = 64_000;
 
 export class FileSink implements Sink {
   readonly kind = 'file';
