@@ -1,4 +1,3 @@
-import { startAgent } from '../main.js';
 import { createLogger } from '../platform/logger.js';
 import type { Command } from './command.js';
 import { EXIT_OK } from './command.js';
@@ -17,6 +16,9 @@ export const agentCommand: Command = {
   positionals: { min: 0, max: 0, name: 'no' },
   async run(ctx) {
     const logger = createLogger({ level: ctx.config.logLevel });
+    // Loaded here, not at the top: the agent's graph (the Kubernetes client alone is ~90 MB of RSS) is not
+    // needed by `--help`, `plan`, `ingest` or `selector`.
+    const { startAgent } = await import('../main.js');
     const agent = await startAgent(ctx.config, logger);
     const onSignal = (signal: NodeJS.Signals): void => void agent.shutdown(signal);
     process.once('SIGTERM', onSignal);
