@@ -111,27 +111,40 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   // asked for before the pipeline started (a stop in the first pass) wait for it.
   let markPipelineStarted: () => void = () => undefined;
   const pipelineReady = new Promise<void>((resolve) => (markPipelineStarted = resolve));
-  const retiring = new Set<Promise<void>>();
+  const retiring = new Map<string, Promise<void>>();
   const retire = (id: string): void => {
+    if (retiring.has(id)) return;
     const done: Promise<void> = pipelineReady
       .then(() => pipeline.retire(processDir(config.stateDir, id)))
       .catch((err: unknown) => {
         logger.warn('alert folder not retired', { processId: id, error: errorMessageOf(err) });
       })
-      .finally(() => retiring.delete(done));
-    retiring.add(done);
+      .finally(() => retiring.delete(id));
+    retiring.set(id, done);
   };
   const leftoverDirs = await supervisor.leftoverProcessDirs();
+  // A process id names its interface set, so a pass may stop a process and start one with the same id (its
+  // dead threads compacted, or a merge that restores the set). Its folder is retired only when no process
+  // with that id runs after the pass, and a start waits for a retirement of its folder still under way.
+  const stoppedThisPass = new Set<string>();
   const driver: SnortDriver = {
     running: () => supervisor.running(),
-    start: (spec) => supervisor.start(spec),
+    start: async (spec) => {
+      await retiring.get(spec.id);
+      await supervisor.start(spec);
+    },
     stop: async (id) => {
       await supervisor.stop(id);
-      retire(id);
+      stoppedThisPass.add(id);
     },
     reload: (id, hash) => supervisor.reload(id, hash),
     health: () => supervisor.health(),
     onHealthChanged: (listener) => supervisor.onHealthChanged(listener),
+  };
+  const retireStopped = (): void => {
+    const running = new Set(supervisor.running().map((p) => p.id));
+    for (const id of stoppedThisPass) if (!running.has(id)) retire(id);
+    stoppedThisPass.clear();
   };
 
   let source: AgentSource;
@@ -213,6 +226,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   // missed by waiting; the tailer resumes from its checkpoints.
   let pipelineStarted: Promise<void> | undefined;
   reconciler.onPass(() => {
+    retireStopped();
     pipelineStarted ??= (async () => {
       await pipeline.start();
       markPipelineStarted();
@@ -242,7 +256,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
       if (pipelineStarted) {
         await pipelineStarted;
         const bound = new Promise((r) => setTimeout(r, 10_000).unref());
-        await Promise.race([Promise.all([pipeline.done(), ...retiring]), bound]).catch(() => undefined);
+        await Promise.race([Promise.all([pipeline.done(), ...retiring.values()]), bound]).catch(() => undefined);
         await pipeline.stop().catch(() => undefined);
       }
       await k8sStop?.().catch(() => undefined);

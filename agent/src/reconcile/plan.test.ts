@@ -32,8 +32,10 @@ describe('planChanges', () => {
     { name: 'a deleted pod whose veth is gone: the process keeps its other thread', desired: ['a'], actual: [proc(['a', 'b'])], exists: ['a'], expect: { keep: [snortProcessId(['a', 'b'])], startIfaces: [], stop: [] } },
     { name: 'deselected but still present: stop, and place the rest again', desired: ['a'], actual: [proc(['a', 'b'])], exists: ['a', 'b'], expect: { stop: [snortProcessId(['a', 'b'])], startIfaces: [['a']], keep: [] } },
     { name: 'nothing desired any more: stop', desired: [], actual: [proc(['a'])], expect: { stop: [snortProcessId(['a'])], startIfaces: [] } },
-    { name: 'a dead thread of a desired interface (pod recreated with the same name) is re-placed; one dead of two is not compacted', desired: ['a', 'b'], actual: [proc(['a', 'b'], ['a'])], expect: { keep: [snortProcessId(['a', 'b'])], startIfaces: [['a']], stop: [] } },
-    { name: 'compaction: dead threads outnumber live ones → restart with the live desired ones', desired: ['c', 'x'], actual: [proc(['a', 'b', 'c'], ['a', 'b'])], options: { maxInterfacesPerProcess: 4 }, exists: ['c', 'x'], expect: { stop: [snortProcessId(['a', 'b', 'c'])], startIfaces: [['c'], ['x']], keep: [] } },
+    { name: 'a dead thread of a desired interface (pod recreated with the same name) is re-placed, merged with its process\'s live rest when they fit (binary-counter consolidation)', desired: ['a', 'b'], actual: [proc(['a', 'b'], ['a'])], options: { maxInterfacesPerProcess: 4 }, expect: { stop: [snortProcessId(['a', 'b'])], startIfaces: [['a', 'b']], keep: [] } },
+    { name: 'compaction: dead threads outnumber live ones → restart with the live desired ones (merged with a new pod of the same size)', desired: ['c', 'x'], actual: [proc(['a', 'b', 'c'], ['a', 'b'])], options: { maxInterfacesPerProcess: 4 }, exists: ['c', 'x'], expect: { stop: [snortProcessId(['a', 'b', 'c'])], startIfaces: [['c', 'x']], keep: [] } },
+    { name: 'pods arriving one at a time: two single-pod processes merge into one', desired: ['a', 'b'], actual: [proc(['a'])], options: { maxInterfacesPerProcess: 16 }, expect: { stop: [snortProcessId(['a'])], startIfaces: [['a', 'b']], keep: [] } },
+    { name: 'a lone pod beside a process of a bigger size class starts on its own, interrupting nobody', desired: ['a', 'b', 'c'], actual: [proc(['a', 'b'])], options: { maxInterfacesPerProcess: 16 }, expect: { keep: [snortProcessId(['a', 'b'])], startIfaces: [['c']], stop: [] } },
     { name: 'compaction of a process with no live desired interface: just stop', desired: [], actual: [proc(['a', 'b'], ['a', 'b'])], exists: [], expect: { stop: [snortProcessId(['a', 'b'])], startIfaces: [] } },
     { name: 'another config hash: reload, not restart', desired: ['a'], actual: [proc(['a'], [], 'old')], expect: { keep: [snortProcessId(['a'])], reload: [snortProcessId(['a'])], startIfaces: [], stop: [] } },
     { name: 'capacity: the last in sorted order of the unplaced is left out', desired: ['d', 'a', 'c', 'b'], actual: [proc(['d'])], options: { maxInterfaces: 3, capacityBasis: 'memory limit 256Mi' }, expect: { keep: [snortProcessId(['d'])], startIfaces: [['a', 'b']], unplaced: ['c'] } },
@@ -134,5 +136,17 @@ describe('planChanges property: every desired existing interface is inspected ex
     for (const [i, n] of liveCount) if (!wanted.includes(i) && onHost.has(i)) expect(n).toBe(0);
     // Reloads only for kept processes with another hash.
     for (const id of plan.reload) expect(plan.keep).toContain(id);
+    // Bounded process count: a process this plan starts is never left beside an under-full process of its
+    // size class that it would fit with (running processes are not merged with each other).
+    const started = new Set(plan.start.map((s) => s.id));
+    const open = after
+      .map((p) => ({ id: p.id, n: p.interfaces.filter((i) => !p.deadInterfaces.includes(i) && wanted.includes(i)).length }))
+      .filter((p) => p.n > 0 && p.n < perProcess);
+    for (const x of open) {
+      if (!started.has(x.id)) continue;
+      for (const y of open) {
+        if (y.id !== x.id && Math.floor(Math.log2(x.n)) === Math.floor(Math.log2(y.n))) expect(x.n + y.n).toBeGreaterThan(perProcess);
+      }
+    }
   });
 });

@@ -12,6 +12,8 @@
 //   - a process that inspects an interface which still exists but is no longer selected stops (deselection
 //     stops inspection); its other desired interfaces are placed again;
 //   - desired interfaces without a live thread in a kept process are packed, sorted, into new processes;
+//   - under-full processes in the same size class are merged (a binary counter, see consolidate), so memory
+//     follows pods / maxInterfacesPerProcess processes even when pods arrive one at a time;
 //   - a kept process whose dead threads outnumber its live ones restarts with only its live desired interfaces
 //     (memory reclaim: a dead thread keeps nothing useful);
 //   - a kept process with another config hash is reloaded (SIGHUP re-reads rules and snort.lua), not restarted;
@@ -75,8 +77,8 @@ export function planChanges(desired: { endpoints: readonly PlannedEndpoint[] }, 
   }
 
   const stop: string[] = [];
-  const keep: string[] = [];
-  const reload: string[] = [];
+  /** Kept processes: id → live desired interfaces (sorted), reload flag. */
+  const kept: Array<{ id: string; interfaces: string[]; reload: boolean }> = [];
   /** Desired interfaces with a live thread in a kept process. */
   const covered = new Set<string>();
   /** Live desired interfaces of compacted processes: they restart together, as they ran. */
@@ -99,9 +101,8 @@ export function planChanges(desired: { endpoints: readonly PlannedEndpoint[] }, 
       for (const i of liveDesired) covered.add(i);
       continue;
     }
-    keep.push(proc.id);
+    kept.push({ id: proc.id, interfaces: [...liveDesired].sort(compare), reload: proc.configHash !== options.configHash });
     for (const i of liveDesired) covered.add(i);
-    if (proc.configHash !== options.configHash) reload.push(proc.id);
   }
 
   // Capacity: what already runs (kept or compacted) stays; the rest fits in what is left, in sorted order.
@@ -111,9 +112,23 @@ export function planChanges(desired: { endpoints: readonly PlannedEndpoint[] }, 
   const placed = pending.slice(0, room);
   const unplaced = pending.slice(room);
 
-  const start: SnortProcessSpec[] = [];
-  for (const group of compacted) for (const chunk of chunks([...group].sort(compare), perProcess)) start.push(spec(chunk, options.configHash));
-  for (const chunk of chunks(placed, perProcess)) start.push(spec(chunk, options.configHash));
+  const groups: Group[] = [
+    ...kept.filter((k) => k.interfaces.length > 0).map((k) => ({ interfaces: k.interfaces, keptIds: [k.id], changed: false })),
+    ...compacted.flatMap((g) => chunks([...g].sort(compare), perProcess)).map((interfaces) => ({ interfaces, keptIds: [], changed: true })),
+    ...chunks(placed, perProcess).map((interfaces) => ({ interfaces, keptIds: [], changed: true })),
+  ];
+  const final = consolidate(groups, perProcess);
+  const restarted = new Set(final.filter((g) => g.changed).flatMap((g) => g.keptIds));
+  const keep: string[] = [];
+  const reload: string[] = [];
+  for (const k of kept) {
+    if (restarted.has(k.id)) stop.push(k.id);
+    else {
+      keep.push(k.id);
+      if (k.reload) reload.push(k.id);
+    }
+  }
+  const start: SnortProcessSpec[] = final.filter((g) => g.changed).map((g) => spec(g.interfaces, options.configHash));
   start.sort((a, b) => compare(a.interfaces[0] ?? '', b.interfaces[0] ?? ''));
 
   const errors: DesiredError[] = [];
@@ -128,6 +143,53 @@ export function planChanges(desired: { endpoints: readonly PlannedEndpoint[] }, 
     errors.sort(compareErrors);
   }
   return { stop, start, reload, keep, unplaced, errors };
+}
+
+interface Group {
+  interfaces: string[];
+  /** Running processes whose interfaces this group holds (empty for new ones). */
+  keptIds: string[];
+  /** False only for a running process left exactly as it is. */
+  changed: boolean;
+}
+
+/**
+ * Bounded memory as pods arrive one at a time. Sticky placement alone would give every new pod its own
+ * process (each paying Snort's ~60-90 MB base). So a new (or restarted) under-full process is merged like a
+ * binary counter: when it and another under-full process are in the same size class
+ * (floor(log2(interfaces))) and fit together, they become one, and the result may merge again. Pods arriving
+ * one by one therefore leave at most one under-full process per class (≤ log2(max)+1 of them), and a pod is
+ * restarted by a merge at most log2(max) times over its life — the price, paid by few pods and rarely, for
+ * memory that grows with pods/max processes instead of with pods. Two running processes are never merged
+ * with each other, so a removal interrupts nobody.
+ */
+function consolidate(groups: readonly Group[], perProcess: number): Group[] {
+  const full = groups.filter((g) => g.interfaces.length >= perProcess);
+  let open = groups.filter((g) => g.interfaces.length < perProcess);
+  const sizeClass = (g: Group): number => Math.floor(Math.log2(g.interfaces.length));
+  for (;;) {
+    // Deterministic: smallest class first, then by first interface.
+    open.sort((a, b) => sizeClass(a) - sizeClass(b) || compare(a.interfaces[0] ?? '', b.interfaces[0] ?? ''));
+    let pair: [number, number] | undefined;
+    for (let i = 0; i < open.length && !pair; i++) {
+      for (let j = i + 1; j < open.length && !pair; j++) {
+        const a = open[i] as Group;
+        const b = open[j] as Group;
+        // Only arrivals merge: two running processes are never restarted just to be joined, so removing a
+        // pod interrupts nobody else.
+        const fits = a.interfaces.length + b.interfaces.length <= perProcess;
+        if ((a.changed || b.changed) && sizeClass(a) === sizeClass(b) && fits) pair = [i, j];
+      }
+    }
+    if (!pair) break;
+    const a = open[pair[0]] as Group;
+    const b = open[pair[1]] as Group;
+    const union: Group = { interfaces: [...a.interfaces, ...b.interfaces].sort(compare), keptIds: [...a.keptIds, ...b.keptIds], changed: true };
+    open = open.filter((_, i) => i !== pair[0] && i !== pair[1]);
+    if (union.interfaces.length >= perProcess) full.push(union);
+    else open.push(union);
+  }
+  return [...full, ...open];
 }
 
 function spec(interfaces: string[], configHash: string): SnortProcessSpec {

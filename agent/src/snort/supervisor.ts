@@ -418,6 +418,16 @@ export class SnortSupervisor implements SnortDriver {
   private async supervise(proc: Proc, spawned: () => void): Promise<void> {
     let first = true;
     while (!proc.stopping) {
+      // A veth that is gone cannot be opened, and Snort then exits as a whole (FACTS §4): restarting a
+      // process that also inspects other pods can only fail and leave them uninspected. Report every thread
+      // dead instead, so the plan restarts the others without it. (A one-interface process just backs off:
+      // its failure is the truth, and the plan stops it once its pod is gone.)
+      const vanished = this.vanishedInterfaces(proc);
+      if (vanished.length > 0 && vanished.length < proc.spec.interfaces.length) {
+        if (first) spawned();
+        await this.park(proc, vanished);
+        break;
+      }
       const startedAt = this.clock.monotonic();
       let exit: { exitCode?: number; signal?: string } = {};
       try {
@@ -643,6 +653,27 @@ export class SnortSupervisor implements SnortDriver {
     timer.unref();
     proc.abort.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
     check();
+  }
+
+  private vanishedInterfaces(proc: Proc): string[] {
+    const netDir = this.options.sysClassNet ?? '/sys/class/net';
+    return proc.spec.interfaces.filter((iface) => !existsSync(join(netDir, iface)));
+  }
+
+  /** Not running, and not restarting, until the plan stops this process (all threads reported dead). */
+  private async park(proc: Proc, vanished: readonly string[]): Promise<void> {
+    for (const iface of proc.spec.interfaces) {
+      proc.dead.add(iface);
+      const reason = vanished.includes(iface)
+        ? `${iface} no longer exists; Snort stopped inspecting it`
+        : `Snort is restarting without ${vanished.join(', ')}, which no longer exists`;
+      this.setThread(proc, iface, { live: false, code: 'INTERFACE_MISSING', reason });
+    }
+    this.notify();
+    while (!proc.stopping) {
+      await this.clock.sleep(1000, proc.abort.signal);
+      if (proc.abort.signal.aborted && !proc.stopping) proc.abort = new AbortController();
+    }
   }
 
   private async restartAdopted(proc: Proc): Promise<void> {
