@@ -7,7 +7,6 @@
 //       kube-dpi.lua                           generated config (rewritten on reload)
 //       kube-dpi.json                          manifest: the spec and hashes, to recognise leftovers
 //       N_alert_json.txt[.<epoch>]             Snort's per-thread alert files (N = thread = interface index)
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 export const SNORT_SUBDIR = 'snort';
@@ -19,11 +18,8 @@ export const MANIFEST_FILE = 'kube-dpi.json';
 export const RULES_SNAPSHOT_PREFIX = 'rules-';
 export const ALERT_FILE_SUFFIX = '_alert_json.txt';
 
-/** "snort-" + 12 hex of sha1(sorted interfaces joined ","): the same set always gets the same id. */
-export function snortProcessId(interfaces: readonly string[]): string {
-  const sorted = [...interfaces].sort();
-  return PROCESS_ID_PREFIX + createHash('sha1').update(sorted.join(',')).digest('hex').slice(0, 12);
-}
+/** "snort-" + 12 hex of sha1(sorted interfaces joined ","): defined once, by the plan that names processes. */
+export { snortProcessId } from '../reconcile/plan.js';
 
 export function isSnortProcessId(name: string): boolean {
   return /^snort-[0-9a-f]{12}$/.test(name);
