@@ -3,6 +3,7 @@
 // Writes are coalesced: flush() resolves once a write that began after the call has completed.
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileDurably } from '../platform/durable-write.js';
 
 export interface CheckpointEntry {
   path: string;
@@ -78,20 +79,6 @@ export class CheckpointStore {
   private async write(): Promise<void> {
     const body = JSON.stringify({ version: 1, files: Object.fromEntries(this.entries) });
     await fsp.mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const fh = await fsp.open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(body);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, this.file);
-    const dir = await fsp.open(dirname(this.file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await writeFileDurably(this.file, body, { syncDir: true });
   }
 }

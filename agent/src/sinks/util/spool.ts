@@ -5,6 +5,7 @@
 // alert files, which are the durable buffer; nothing is dropped by the spool.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from '../../platform/durable-write.js';
 
 export interface SpoolSegment {
   name: string;
@@ -59,7 +60,7 @@ export class Spool {
     this.total += bytes;
     const name = `${String(this.seq++).padStart(12, '0')}.ndjson`;
     try {
-      await writeDurably(join(this.dir, name), body);
+      await writeFileDurably(join(this.dir, name), body);
     } catch (err) {
       this.total -= bytes;
       throw err;
@@ -79,7 +80,7 @@ export class Spool {
   /** Keep only what still has to be sent. */
   async replace(segment: SpoolSegment, body: string): Promise<void> {
     const bytes = Buffer.byteLength(body);
-    await writeDurably(join(this.dir, segment.name), body);
+    await writeFileDurably(join(this.dir, segment.name), body);
     this.total += bytes - segment.bytes;
     segment.bytes = bytes;
   }
@@ -92,14 +93,3 @@ export class Spool {
   }
 }
 
-async function writeDurably(path: string, body: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, path);
-}
