@@ -259,8 +259,9 @@ describeIf(netnsCapability())(`kube-dpi agent on real veths, with ${SNORT_KIND}`
     net.removePod('sample', 'redis-1'); // the veth goes; the Pod object stays in the manifests
     await waitFor(() => conditions('sample/sample-dpi-nginx').some((m) => m.includes(redis.iface)), { timeoutMs: 30000, what: 'a missing-interface condition' });
     expect(live('sample/sample-dpi-nginx')).toBe(false);
-    // nginx-1 shared a Snort process with redis-1 (adopted after the SIGKILL, so its output pipe is gone):
-    // the plan replaces it without the vanished veth, and nginx-1 is inspected again.
+    // nginx-1 shares a Snort process with redis-1 (adopted after the SIGKILL): only redis-1's thread stops.
+    // Should that process exit, the plan replaces it without the vanished veth; a request that falls between
+    // the two processes is asked again.
     await expectAlert('nginx-1', { resendEveryMs: 3000 });
     delete labels['sample/redis-1'];
     writePods();

@@ -6,6 +6,7 @@
 //     snort-<12 hex>/                          one folder per Snort process, 0777 so uid 65534 can write
 //       kube-dpi.lua                           generated config (rewritten on reload)
 //       kube-dpi.json                          manifest: the spec and hashes, to recognise leftovers
+//       snort.stdout.log, snort.stderr.log     Snort's output, appended; survives agent restarts
 //       N_alert_json.txt[.<epoch>]             Snort's per-thread alert files (N = thread = interface index)
 import { join } from 'node:path';
 
@@ -17,6 +18,9 @@ export const CANDIDATE_CONFIG = 'kube-dpi.next.lua';
 export const MANIFEST_FILE = 'kube-dpi.json';
 export const RULES_SNAPSHOT_PREFIX = 'rules-';
 export const ALERT_FILE_SUFFIX = '_alert_json.txt';
+/** Snort's own output (banner, `++`/`--` thread lines, reloads, stats), followed by the supervisor. */
+export const STDOUT_FILE = 'snort.stdout.log';
+export const STDERR_FILE = 'snort.stderr.log';
 
 /** "snort-" + 12 hex of sha1(sorted interfaces joined ","): defined once, by the plan that names processes. */
 export { snortProcessId } from '../reconcile/plan.js';

@@ -19,8 +19,6 @@ import { execa } from 'execa';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../platform/clock.js';
 import { systemClock } from '../platform/clock.js';
@@ -31,10 +29,11 @@ import type { InterfaceHealth, RunningSnortProcess, SnortDriver, SnortProcessSpe
 import type { ConfigInputs } from './config-inputs.js';
 import { loadConfigInputs, pruneRuleSnapshots, snapshotRules } from './config-inputs.js';
 import { SnortEvents } from './events.js';
+import { OutputFollower } from './output-follower.js';
 import type { LeftoverDir } from './leftovers.js';
 import { findLeftoverProcesses, isAlive, listProcessDirs } from './leftovers.js';
 import type { ProcessManifest } from './layout.js';
-import { CANDIDATE_CONFIG, GENERATED_CONFIG, MANIFEST_FILE, isAlertFileName, processDir, snortRoot } from './layout.js';
+import { CANDIDATE_CONFIG, GENERATED_CONFIG, MANIFEST_FILE, STDERR_FILE, STDOUT_FILE, isAlertFileName, processDir, snortRoot } from './layout.js';
 import { DaqStatsCollector, classifySnortLine } from './output-lines.js';
 import type { HashedFile, RenderedSnortConfig } from './render.js';
 import { renderSnortConfig, withConfigFile } from './render.js';
@@ -102,6 +101,8 @@ interface ReloadWaiter {
 interface Proc {
   spec: SnortProcessSpec;
   dir: string;
+  /** Stops following the output files of a process adopted after an agent restart. */
+  adoptedFollowers?: () => void;
   rendered: RenderedSnortConfig | undefined;
   generation: Generation | undefined;
   threads: Map<string, ThreadState>;
@@ -482,11 +483,19 @@ export class SnortSupervisor implements SnortDriver {
     proc.dead.clear();
     proc.recentErrors = [];
     const command = [...this.wrappers, probe.path, ...rendered.args];
+    // Output goes to files in the process folder (output-follower.ts says why), read as they grow.
+    const stdoutPath = join(proc.dir, STDOUT_FILE);
+    const stderrPath = join(proc.dir, STDERR_FILE);
+    const stats = new DaqStatsCollector();
+    const followers = await Promise.all([
+      OutputFollower.start({ path: stdoutPath, onLine: (line) => this.onLine(proc, 'stdout', line, stats) }),
+      OutputFollower.start({ path: stderrPath, onLine: (line) => this.onLine(proc, 'stderr', line, stats) }),
+    ]);
     const child = execa(command[0]!, command.slice(1), {
-      buffer: false,
       stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
+      // O_APPEND: Snort's lines always land at the end, even after the follower truncates the file.
+      stdout: { file: stdoutPath, append: true },
+      stderr: { file: stderrPath, append: true },
       reject: false,
       cleanup: false,
       cancelSignal: proc.abort.signal,
@@ -503,13 +512,8 @@ export class SnortSupervisor implements SnortDriver {
     this.events.snortStarted(proc.spec.id, child.pid, command);
     this.notify();
     spawned?.();
-    const stats = new DaqStatsCollector();
-    const lines = [
-      this.readLines(child.stdout, (line) => this.onLine(proc, 'stdout', line, stats)),
-      this.readLines(child.stderr, (line) => this.onLine(proc, 'stderr', line, stats)),
-    ];
     const result = await child;
-    await Promise.all(lines);
+    await Promise.all(followers.map((f) => f.finish()));
     proc.pid = undefined;
     proc.reloadWaiter?.resolve('failed');
     proc.reloadWaiter = undefined;
@@ -518,22 +522,6 @@ export class SnortSupervisor implements SnortDriver {
     if (result.exitCode !== undefined) out.exitCode = result.exitCode;
     if (result.signal !== undefined) out.signal = result.signal;
     return out;
-  }
-
-  private readLines(stream: Readable | null, onLine: (line: string) => void): Promise<void> {
-    if (!stream) return Promise.resolve();
-    return new Promise((resolve) => {
-      const rl = createInterface({ input: stream, crlfDelay: Infinity });
-      rl.on('line', (line) => {
-        try {
-          onLine(line);
-        } catch {
-          // a parsing bug must not stop supervision
-        }
-      });
-      rl.on('close', () => resolve());
-      stream.on('error', () => resolve());
-    });
   }
 
   private onLine(proc: Proc, stream: 'stdout' | 'stderr', line: string, stats: DaqStatsCollector): void {
@@ -625,8 +613,21 @@ export class SnortSupervisor implements SnortDriver {
     this.procs.set(id, proc);
     this.events.leftoverFound(id, pid, 'adopted', 'command line matches its manifest');
     const netDir = this.options.sysClassNet ?? '/sys/class/net';
-    // No stdout to read: a thread counts as live while the process lives and its interface exists (a
-    // vanished veth is exactly what stops a thread, FACTS §4).
+    // Its output files are followed from where they are now (what came before was handled by the previous
+    // agent), so reloads and `--` lines are seen again. A thread counts as live while the process lives and
+    // its interface exists (a vanished veth is exactly what stops a thread, FACTS §4).
+    const stats = new DaqStatsCollector();
+    void Promise.all([
+      OutputFollower.start({ path: join(proc.dir, STDOUT_FILE), onLine: (line) => this.onLine(proc, 'stdout', line, stats) }),
+      OutputFollower.start({ path: join(proc.dir, STDERR_FILE), onLine: (line) => this.onLine(proc, 'stderr', line, stats) }),
+    ]).then((followers) => {
+      const stopFollowing = (): void => followers.forEach((f) => f.stop());
+      if (proc.abort.signal.aborted || !proc.adopted) stopFollowing();
+      else {
+        proc.abort.signal.addEventListener('abort', stopFollowing, { once: true });
+        proc.adoptedFollowers = stopFollowing;
+      }
+    });
     const check = (): void => {
       if (proc.stopping) return;
       const alive = isAlive(pid);
@@ -644,6 +645,7 @@ export class SnortSupervisor implements SnortDriver {
       if (!alive) {
         // Not our child, so no exit status: start it again as our own, through the normal loop.
         clearInterval(timer);
+        proc.adoptedFollowers?.();
         proc.adopted = false;
         proc.pid = undefined;
         void this.restartAdopted(proc);
