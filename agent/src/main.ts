@@ -77,7 +77,7 @@ export async function startAgent(config: AgentConfig, logger: Logger = createLog
   try {
     await supervisor.init();
   } catch (err) {
-    throw new ConfigError(`cannot use Snort at ${config.snortBin}: ${errorMessageOf(err)} (install Snort 3 or pass --snort <path>)`, { cause: err });
+    throw new ConfigError(`cannot use Snort at ${config.snortBin}: ${errorMessageOf(err)}; Snort 3 is a prerequisite (see the README)`, { cause: err });
   }
   const adopted = await supervisor.adoptLeftovers();
   if (adopted.adopted.length > 0 || adopted.killed.length > 0) logger.info('adopted leftovers', adopted);
