@@ -1,16 +1,6 @@
-import { PassThrough } from 'node:stream';
-import { runCli } from './run-cli.js';
+import { runCliCaptured } from '../../test/support/run-cli-captured.js';
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(argv, { stdout, stderr, env });
-  return { code, out, err };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, env);
 
 describe('runCli', () => {
   it('lists every command in --help', async () => {

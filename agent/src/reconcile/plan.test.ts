@@ -1,6 +1,7 @@
 import type { RunningSnortProcess, SnortProcessSpec } from './ports.js';
 import type { PlannedEndpoint, PlanOptions, SnortPlan } from './plan.js';
 import { planChanges, snortProcessId } from './plan.js';
+import { mulberry32 as rng } from '../../test/support/prng.js';
 
 const H = 'hash-1';
 const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({ maxInterfacesPerProcess: 2, configHash: H, ...o });
@@ -81,17 +82,6 @@ describe('planChanges', () => {
   });
 });
 
-/** Small deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('planChanges property: every desired existing interface is inspected exactly once, within caps', () => {
   const universe = Array.from({ length: 24 }, (_, i) => `cali${String(i).padStart(11, '0')}`);

@@ -5,9 +5,8 @@ import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCliCaptured } from '../support/run-cli-captured.js';
 import type { PlanOutput } from '../../src/cli/plan-command.js';
 import { calicoInterfaceName } from '../../src/model/interfaces/calico-interface-name.js';
 import { snortProcessId } from '../../src/reconcile/plan.js';
@@ -15,14 +14,8 @@ import { snortProcessId } from '../../src/reconcile/plan.js';
 const FIXTURES = join(process.cwd(), 'agent/test/fixtures/manifests/sample');
 
 async function plan(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; json: PlanOutput }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
   // The rules folder of a laptop usually does not exist; point it at a temp one so the hash is stable.
-  const code = await runCli(['plan', ...args], { stdout, stderr, env: { KUBE_DPI_RULES_DIR: '/nonexistent-rules', ...env } });
+  const { code, out, err } = await runCliCaptured(['plan', ...args], { KUBE_DPI_RULES_DIR: '/nonexistent-rules', ...env });
   let json = undefined as unknown as PlanOutput;
   try {
     json = JSON.parse(out) as PlanOutput;

@@ -10,17 +10,8 @@ import { createAlertEvents } from '../../src/alerts/events.js';
 import { AlertTailer } from '../../src/alerts/tailer.js';
 import type { TailBatch } from '../../src/alerts/tailer.js';
 import { createSilentLogger } from '../../src/platform/logger.js';
+import { mulberry32 as prng } from '../support/prng.js';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,18 +8,8 @@ import type { AlertAddress, NormalisedAlert } from '../../alerts/normalise.js';
 import { buildAlertDocument } from './document.js';
 import type { DocumentContext } from './document.js';
 import { createDocumentSerialiser } from './document-json.js';
+import { mulberry32 as prng } from '../../../test/support/prng.js';
 
-/** mulberry32: small, seeded, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\r', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '😀', '\ud800', '\udc00', '\u2028', ':', '.', '[', '}', '{', ','];
 
