@@ -10,7 +10,7 @@ import { enrichAlert } from './enrich.js';
 import type { AlertEvents } from './events.js';
 import { normaliseAlertLine } from './normalise.js';
 import type { NormaliseOptions } from './normalise.js';
-import { foldRepeats } from './rate-control.js';
+import { RepeatFolder } from './rate-control.js';
 import type { RateControlOptions } from './rate-control.js';
 import type { BatchHandler, TailBatch } from './tailer.js';
 
@@ -45,14 +45,21 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   const { sinks, directory, node, rateControl, document, events, counts } = options;
   for (const sink of sinks) counts.sinks[sink.name] ??= { stored: 0, alreadyStored: 0, spooled: 0, dropped: {} };
   const serialise = createDocumentSerialiser(document);
-  // Synchronous, so nothing of the per-line work (parsed lines, normalised alerts) outlives it: only the JSON
-  // text is held while the sinks deliver.
+  // Synchronous and alert by alert: each line is parsed, enriched, rate-controlled and serialised before the
+  // next, so its intermediate objects die young (a batch's worth of them alive at once used to survive young
+  // collections and dominate GC time). Only the JSON text is held while the sinks deliver, plus the few fold
+  // heads, serialised at the end of the batch once their counts are final.
   const prepare = (batch: TailBatch): { out: SinkRecord[]; newest: number } => {
     const normalise: NormaliseOptions = { ...options.normalise, referenceTimeMs: batch.mtimeMs };
-    const records: AlertRecord[] = [];
+    const folder = new RepeatFolder(rateControl);
+    const out: SinkRecord[] = [];
+    const heads: Array<{ at: number; record: AlertRecord }> = [];
     const skipped = new Map<string, number>();
     const key = batch.file.key + '-';
     const { lines, starts } = batch;
+    let alerts = 0;
+    let folded = 0;
+    let newest = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
       if (line.length === 0) continue;
@@ -61,33 +68,40 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
         skipped.set(result.reason, (skipped.get(result.reason) ?? 0) + 1);
         continue;
       }
-      records.push({
+      alerts++;
+      const alert = result.alert;
+      const record: AlertRecord = {
         id: key + (starts[i] as number).toString(36),
-        enriched: enrichAlert(result.alert, directory, node),
+        enriched: enrichAlert(alert, directory, node),
         count: 1,
-        lastTimestamp: result.alert.timestamp,
-      });
+        lastTimestamp: alert.timestamp,
+      };
+      const verdict = folder.offer(record);
+      if (verdict === 'absorbed') {
+        folded++;
+        continue;
+      }
+      if (alert.timeMs > newest) newest = alert.timeMs;
+      if (verdict === 'head') {
+        heads.push({ at: out.length, record });
+        out.push({ id: record.id, json: '' });
+      } else {
+        out.push({ id: record.id, json: serialise(record) });
+      }
     }
+    for (const { at, record } of heads) (out[at] as SinkRecord).json = serialise(record);
     counts.lines += lines.length + batch.oversized;
-    counts.alerts += records.length;
+    counts.alerts += alerts;
     if (batch.oversized > 0) counts.skipped['oversized'] = (counts.skipped['oversized'] ?? 0) + batch.oversized;
     for (const [reason, n] of skipped) {
       counts.skipped[reason] = (counts.skipped[reason] ?? 0) + n;
       events.linesSkipped(reason, n);
     }
-    const shipped = foldRepeats(records, rateControl);
-    if (shipped.length < records.length) {
-      counts.folded += records.length - shipped.length;
-      events.alertsFolded(records.length - shipped.length);
+    if (folded > 0) {
+      counts.folded += folded;
+      events.alertsFolded(folded);
     }
-    counts.documents += shipped.length;
-    const out: SinkRecord[] = new Array(shipped.length);
-    let newest = 0;
-    for (let i = 0; i < shipped.length; i++) {
-      const r = shipped[i] as AlertRecord;
-      out[i] = { id: r.id, json: serialise(r) };
-      if (r.enriched.alert.timeMs > newest) newest = r.enriched.alert.timeMs;
-    }
+    counts.documents += out.length;
     return { out, newest };
   };
   return async (batch: TailBatch) => {

@@ -29,6 +29,9 @@ describe('normaliseAlert', () => {
     expect(normaliseAlertLine('{"seconds":1}', opts)).toEqual({ ok: false, reason: 'missing_rule' });
     expect(normaliseAlertLine('{"rule":"1:2:3"}', opts)).toEqual({ ok: false, reason: 'missing_time' });
     expect(normaliseAlertLine('{"rule":"1:2:3","timestamp":"garbage"}', opts)).toEqual({ ok: false, reason: 'missing_time' });
+    // A time no Date can hold (it used to throw from toISOString).
+    expect(normaliseAlertLine('{"rule":"1:2:3","seconds":17963977190000000}', opts)).toEqual({ ok: false, reason: 'missing_time' });
+    expect(normaliseAlertLine('{"rule":"1:2:3","seconds":-1e300}', opts)).toEqual({ ok: false, reason: 'missing_time' });
   });
 
   it('maps priority to severity consistently', () => {
@@ -40,5 +43,20 @@ describe('normaliseAlert', () => {
     expect((normaliseAlert(line, opts) as { alert: { payload?: string } }).alert.payload).toBeUndefined();
     const on = normaliseAlert(line, { ...opts, payload: true, maxPayloadBytes: 100 });
     expect(on.ok && on.alert.payload).toBe('QUJD');
+  });
+});
+
+describe('plain alerts (strings written into JSON without escaping)', () => {
+  it('marks a line plain only when it has no backslash and no surrogate', () => {
+    const plain = (line: string): boolean | undefined => {
+      const r = normaliseAlertLine(line, opts);
+      return r.ok ? r.alert.plain : undefined;
+    };
+    expect(plain('{ "seconds" : 1, "rule" : "1:2:3", "msg" : "SERVER-WEBAPP /etc/passwd", "iface" : "cali1" }')).toBe(true);
+    expect(plain('{ "seconds" : 1, "rule" : "1:2:3", "msg" : "say \\"hi\\"" }')).toBe(false);
+    expect(plain('{ "seconds" : 1, "rule" : "1:2:3", "msg" : "tab\\there" }')).toBe(false);
+    expect(plain('{ "seconds" : 1, "rule" : "1:2:3", "msg" : "lone \ud800" }')).toBe(false);
+    expect(plain('{\t"seconds" : 1, "rule" : "1:2:3" }')).toBe(true);
+    expect(normaliseAlert({ seconds: 1, rule: '1:2:3', msg: '"' }, opts)).toMatchObject({ ok: true, alert: { plain: false } });
   });
 });

@@ -3,6 +3,8 @@
 // Folding happens only inside a batch, and the tailer replays an unacknowledged batch with exactly the same
 // boundaries after a restart (the boundaries are checkpointed before the batch is sent), so a folded record's
 // id (its first line's) and count are the same on every replay: 409 on replay means the same fold is stored.
+// RepeatFolder decides alert by alert, so the batch handler can serialise every alert that is final at once and
+// let its intermediate objects die young; only the records that absorb repeats wait for the end of the batch.
 import type { AlertRecord } from './alert-record.js';
 
 export interface RateControlOptions {
@@ -12,36 +14,51 @@ export interface RateControlOptions {
   burst: number;
 }
 
+/**
+ * What became of an offered record: `ship` it as it is; ship it as the `head` that later repeats of its window
+ * fold into (its count and lastTimestamp may still change until the batch ends); or it was `absorbed` into
+ * an earlier head.
+ */
+export type FoldVerdict = 'ship' | 'head' | 'absorbed';
+
 interface WindowState {
   start: number;
   seen: number;
-  folded: AlertRecord | undefined;
+  head: AlertRecord | undefined;
+}
+
+/** One per batch. */
+export class RepeatFolder {
+  private readonly windows = new Map<string, WindowState>();
+
+  constructor(private readonly options: RateControlOptions) {}
+
+  /** Decides `record`'s fate; an absorbed record's count is added to its head (mutated). */
+  offer(record: AlertRecord): FoldVerdict {
+    if (this.options.windowMs <= 0) return 'ship';
+    const e = record.enriched;
+    const a = e.alert;
+    const key = `${a.gid}:${a.sid}|${e.inspected ? e.inspected.namespace + '/' + e.inspected.pod : (a.iface ?? '')}`;
+    let w = this.windows.get(key);
+    if (w === undefined || a.timeMs - w.start >= this.options.windowMs || a.timeMs < w.start) {
+      w = { start: a.timeMs, seen: 0, head: undefined };
+      this.windows.set(key, w);
+    }
+    w.seen++;
+    if (w.seen <= this.options.burst) return 'ship';
+    if (w.head === undefined) {
+      w.head = record;
+      return 'head';
+    }
+    w.head.count += record.count;
+    w.head.lastTimestamp = a.timestamp;
+    return 'absorbed';
+  }
 }
 
 /** Returns the records to ship, in order; folded records are mutated (count, lastTimestamp). */
 export function foldRepeats(records: AlertRecord[], options: RateControlOptions): AlertRecord[] {
   if (options.windowMs <= 0 || records.length < 2) return records;
-  const windows = new Map<string, WindowState>();
-  const out: AlertRecord[] = [];
-  for (const record of records) {
-    const e = record.enriched;
-    const a = e.alert;
-    const key = `${a.gid}:${a.sid}|${e.inspected ? e.inspected.namespace + '/' + e.inspected.pod : (a.iface ?? '')}`;
-    let w = windows.get(key);
-    if (w === undefined || a.timeMs - w.start >= options.windowMs || a.timeMs < w.start) {
-      w = { start: a.timeMs, seen: 0, folded: undefined };
-      windows.set(key, w);
-    }
-    w.seen++;
-    if (w.seen <= options.burst) {
-      out.push(record);
-    } else if (w.folded === undefined) {
-      w.folded = record;
-      out.push(record);
-    } else {
-      w.folded.count += record.count;
-      w.folded.lastTimestamp = a.timestamp;
-    }
-  }
-  return out;
+  const folder = new RepeatFolder(options);
+  return records.filter((r) => folder.offer(r) !== 'absorbed');
 }

@@ -11,15 +11,18 @@ import { createDocumentSerialiser } from './document-json.js';
 import { mulberry32 as prng } from '../../../test/support/prng.js';
 
 
+// Pieces an alert read without JSON.parse can hold (normaliseAlertLine: nothing JSON escapes, no lone surrogate).
+const PLAIN_PIECES = ['a', 'Z', '0', ' ', '/', '\u007f', 'é', '€', '\u2028', ':', '.', '[', '}', '{', ','];
 const PIECES = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\r', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '😀', '\ud800', '\udc00', '\u2028', ':', '.', '[', '}', '{', ','];
 
 function gen(random: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const maybe = <T>(f: () => T, p = 0.5): T | undefined => (random() < p ? f() : undefined);
+  let pieces = PIECES;
   const str = (): string => {
     const n = Math.floor(random() * 12);
     let s = '';
-    for (let i = 0; i < n; i++) s += random() < 0.6 ? String.fromCharCode(97 + Math.floor(random() * 26)) : pick(PIECES);
+    for (let i = 0; i < n; i++) s += random() < 0.6 ? String.fromCharCode(97 + Math.floor(random() * 26)) : pick(pieces);
     return s;
   };
   const numberish = (): number =>
@@ -39,33 +42,39 @@ function gen(random: () => number) {
     interface: 'cali0',
     selectedBy: Array.from({ length: Math.floor(random() * 3) }, () => `${str()}/${str()}`),
   });
-  const alert = (): NormalisedAlert => ({
-    timeMs: pick([0, 1_796_000_000_123, numberish()]),
-    micros: 5,
-    timestamp: pick(['2026-12-04T15:21:59.728356Z', str()]),
-    gid: numberish(),
-    sid: numberish(),
-    rev: numberish(),
-    msg: maybe(str),
-    classification: maybe(str),
-    priority: maybe(numberish),
-    severity: numberish(),
-    proto: maybe(() => pick(['TCP', 'UDP', 'eth', 'İ', str()])),
-    service: maybe(str),
-    dir: maybe(str),
-    source: maybe(addr),
-    destination: maybe(addr),
-    pktNum: maybe(numberish),
-    pktLen: maybe(numberish),
-    pktGen: maybe(str),
-    action: maybe(str),
-    iface: maybe(str),
-    payload: maybe(str),
-    payloadTruncated: random() < 0.5,
-  });
+  const alert = (plain: boolean): NormalisedAlert => {
+    pieces = plain ? PLAIN_PIECES : PIECES;
+    const a = {
+      timeMs: pick([0, 1_796_000_000_123, numberish()]),
+      micros: 5,
+      timestamp: pick(['2026-12-04T15:21:59.728356Z', str()]),
+      gid: numberish(),
+      sid: numberish(),
+      rev: numberish(),
+      msg: maybe(str),
+      classification: maybe(str),
+      priority: maybe(numberish),
+      severity: numberish(),
+      proto: maybe(() => pick(['TCP', 'UDP', 'eth', 'İ', plain ? 'Ω' : '\ud800', str()])),
+      service: maybe(str),
+      dir: maybe(str),
+      source: maybe(addr),
+      destination: maybe(addr),
+      pktNum: maybe(numberish),
+      pktLen: maybe(numberish),
+      pktGen: maybe(str),
+      action: maybe(str),
+      iface: maybe(str),
+      payload: maybe(str),
+      payloadTruncated: random() < 0.5,
+      plain,
+    };
+    pieces = PIECES;
+    return a;
+  };
   const shared = [endpoint(), endpoint()];
   return (): AlertRecord => {
-    const a = alert();
+    const a = alert(random() < 0.5);
     const inspected = maybe(() => (random() < 0.5 ? pick(shared) : endpoint()));
     const inspectedSide: InspectedSide = inspected ? pick(['source', 'destination', undefined] as const) : undefined;
     return {

@@ -7,7 +7,8 @@
 // undefined is left out (JSON.stringify does); every string goes through JSON.stringify (escaping, lone
 // surrogates); numbers through num() (non-finite → null, as JSON.stringify does). Parts that depend only on the
 // node, the Snort version or an endpoint object (labels, selecting resources) are stringified once and cached;
-// endpoint objects are treated as immutable (the reconciler builds new ones on every pass).
+// endpoint objects are treated as immutable (the reconciler builds new ones on every pass). Strings of an alert
+// marked `plain` (see normaliseAlertLine) need no escaping and are only quoted.
 import type { AlertRecord } from '../../alerts/alert-record.js';
 import type { InspectedEndpoint } from '../../alerts/endpoint-directory.js';
 import type { DocumentContext } from './document.js';
@@ -16,6 +17,8 @@ import { dedotLabels, fastAlertLine } from './document.js';
 export type DocumentSerialiser = (record: AlertRecord) => string;
 
 const q = JSON.stringify as (s: string) => string;
+/** JSON.stringify(s) for a string known to hold nothing JSON escapes. */
+const quote = (s: string): string => '"' + s + '"';
 
 /**
  * Built by `+=`, the text is a tree of ~40 cons-string pieces; held until the sinks acknowledge, such trees
@@ -79,49 +82,63 @@ function ecsSerialiser(ctx: DocumentContext): DocumentSerialiser {
     return c;
   };
 
+  const transports = new Map<string, string>();
+  const transportJson = (proto: string): string => {
+    let t = transports.get(proto);
+    if (t === undefined) {
+      t = q(proto.toLowerCase());
+      // Snort's protocol names are a handful; the bound only guards against a stream of odd ones.
+      if (transports.size < 64) transports.set(proto, t);
+    }
+    return t;
+  };
+
   return (record) => {
     const { alert: a, node, inspected, inspectedSide, peer } = record.enriched;
-    let s = '{"@timestamp":' + q(a.timestamp) + ECS_EVENT_HEAD + num(a.severity) + ',"id":' + q(record.id);
-    if (a.action !== undefined) s += ',"action":' + q(a.action);
-    if (record.count > 1) s += ',"start":' + q(a.timestamp) + ',"end":' + q(record.lastTimestamp);
-    s += '},"rule":{"id":' + q(`${a.gid}:${a.sid}`) + ',"uuid":' + q(`${a.gid}:${a.sid}:${a.rev}`) + ',"version":' + q(String(a.rev));
-    if (a.msg !== undefined) s += ',"name":' + q(a.msg);
-    if (a.classification !== undefined) s += ',"category":' + q(a.classification);
+    const js = a.plain ? quote : q;
+    let s = '{"@timestamp":' + js(a.timestamp) + ECS_EVENT_HEAD + num(a.severity) + ',"id":' + q(record.id);
+    if (a.action !== undefined) s += ',"action":' + js(a.action);
+    if (record.count > 1) s += ',"start":' + js(a.timestamp) + ',"end":' + q(record.lastTimestamp);
+    // Numbers print as digits, '.', '-', 'e', 'Infinity' or 'NaN': nothing to escape.
+    s += '},"rule":{"id":"' + a.gid + ':' + a.sid + '","uuid":"' + a.gid + ':' + a.sid + ':' + a.rev + '","version":"' + a.rev + '"';
+    if (a.msg !== undefined) s += ',"name":' + js(a.msg);
+    if (a.classification !== undefined) s += ',"category":' + js(a.classification);
     s += '}';
-    if (a.source) s += ',"source":' + endpointJson(a.source.ip, a.source.port);
-    if (a.destination) s += ',"destination":' + endpointJson(a.destination.ip, a.destination.port);
+    if (a.source) s += ',"source":' + endpointJson(js(a.source.ip), a.source.port);
+    if (a.destination) s += ',"destination":' + endpointJson(js(a.destination.ip), a.destination.port);
     s +=
       inspectedSide === 'destination'
         ? ',"network":{"direction":"ingress"'
         : inspectedSide === 'source'
           ? ',"network":{"direction":"egress"'
           : ',"network":{"direction":"unknown"';
-    if (a.proto !== undefined) s += ',"transport":' + q(a.proto.toLowerCase());
-    if (a.service !== undefined) s += ',"protocol":' + q(a.service);
+    if (a.proto !== undefined) s += ',"transport":' + transportJson(a.proto);
+    if (a.service !== undefined) s += ',"protocol":' + js(a.service);
     s += '}' + observerAndHost(node);
     const ins = inspected ? inspectedJson(inspected, node) : undefined;
     if (ins) s += ',"kubernetes":' + ins.kubernetes;
     s += ',"dpi":{"count":' + num(record.count) + ',"snort":{"gid":' + num(a.gid) + ',"sid":' + num(a.sid) + ',"rev":' + num(a.rev);
     if (a.priority !== undefined) s += ',"priority":' + num(a.priority);
-    if (a.dir !== undefined) s += ',"dir":' + q(a.dir);
+    if (a.dir !== undefined) s += ',"dir":' + js(a.dir);
     if (a.pktNum !== undefined) s += ',"pkt_num":' + num(a.pktNum);
     if (a.pktLen !== undefined) s += ',"pkt_len":' + num(a.pktLen);
-    if (a.pktGen !== undefined) s += ',"pkt_gen":' + q(a.pktGen);
-    if (a.proto !== undefined) s += ',"proto":' + q(a.proto);
+    if (a.pktGen !== undefined) s += ',"pkt_gen":' + js(a.pktGen);
+    if (a.proto !== undefined) s += ',"proto":' + js(a.proto);
     s += '}';
-    if (a.iface !== undefined) s += ',"interface":' + q(a.iface);
-    if (ins) s += ',"selected_by":' + ins.selectedBy + ',"inspected_side":' + q(inspectedSide ?? 'unknown');
+    if (a.iface !== undefined) s += ',"interface":' + js(a.iface);
+    if (ins) s += ',"selected_by":' + ins.selectedBy + ',"inspected_side":"' + (inspectedSide ?? 'unknown') + '"';
     if (peer) s += ',"peer":' + peerJson(peer);
     if (a.payload !== undefined) {
-      s += ',"payload":' + q(a.payload);
+      s += ',"payload":' + js(a.payload);
       if (a.payloadTruncated) s += ',"payload_truncated":true';
     }
     return flat(s + '}}');
   };
 }
 
-function endpointJson(ip: string, port: number | undefined): string {
-  return port === undefined ? '{"ip":' + q(ip) + '}' : '{"ip":' + q(ip) + ',"port":' + num(port) + '}';
+/** `ipJson` is the address already as JSON. */
+function endpointJson(ipJson: string, port: number | undefined): string {
+  return port === undefined ? '{"ip":' + ipJson + '}' : '{"ip":' + ipJson + ',"port":' + num(port) + '}';
 }
 
 function serialiseCalico(record: AlertRecord): string {
