@@ -23,7 +23,7 @@ const LINES = Number(process.env.BENCH_ALERT_LINES ?? 1_000_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function compileDouble(dir) {
+export function compileDouble(dir) {
   const out = join(dir, 'double');
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), [
     join(ROOT, 'agent', 'test', 'doubles', 'elasticsearch-bulk-double.ts'),
@@ -33,7 +33,7 @@ function compileDouble(dir) {
   return join(out, 'elasticsearch-bulk-double.js');
 }
 
-async function startDouble(script) {
+export async function startDouble(script) {
   const pin = cpus().length > 1 && existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '1'] : [];
   const [cmd, ...args] = pin.length ? [...pin, process.execPath, script, '--port', '0'] : [process.execPath, script, '--port', '0'];
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -49,12 +49,12 @@ async function startDouble(script) {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-function sampleLines() {
+export function sampleLines() {
   const text = readFileSync(join(ROOT, 'agent', 'test', 'fixtures', 'alerts', 'alert_json.sample.txt'), 'utf8');
   return text.trim().split('\n').map((l) => JSON.parse(l));
 }
 
-function writeAlertFile(path, n) {
+export function writeAlertFile(path, n) {
   const samples = sampleLines();
   const fd = openSync(path, 'w');
   let buf = '';

@@ -5,6 +5,9 @@
 // - `POST /_bulk` and `POST /<index>/_bulk` with NDJSON action/document pairs: `create` of an existing _id in
 //   the index answers that item 409 version_conflict_engine_exception (real ES semantics), `index` overwrites;
 //   the response is {took, errors, items:[{create:{_index,_id,_version,result,status}}]}.
+// Double-only, read-only (not an Elasticsearch API): `GET /_kube_dpi_double/count` answers
+//   {count, conflicts, createAttempts, indices: {<index>: ids}} so a benchmark can poll, over HTTP, how many
+//   distinct documents a shipper that is not kube-dpi (rsyslog...) has stored.
 // Faults for tests: down() closes the listener (connection refused) and up() reopens it on the same port with
 // the data kept; failRequests(n, status) answers whole requests with 429/503...; itemStatus() overrides
 // statuses per item; delayMs slows every response.
@@ -110,6 +113,10 @@ export class ElasticsearchBulkDouble {
     };
     if (req.method === 'GET' && path === '/') {
       return send(200, { name: 'double', cluster_name: 'double', version: { number: '8.19.0' }, tagline: 'You Know, for Search' });
+    }
+    if (req.method === 'GET' && path === '/_kube_dpi_double/count') {
+      const indices = Object.fromEntries([...this.indices].map(([name, ids]) => [name, ids.size]));
+      return send(200, { count: this.count(), conflicts: this.conflicts, createAttempts: this.createAttempts, indices });
     }
     const template = /^\/_index_template\/([^/]+)$/.exec(path);
     if (template && req.method === 'PUT') {
