@@ -238,10 +238,13 @@ async function agentRunner(params) {
   const timed = {
     name: es.name, kind: es.kind, start: () => es.start(), drain: (s) => es.drain(s), stop: () => es.stop(),
     async write(records) {
+      // The caller drops the records once write() returns (Sink contract): take the offsets and count first.
+      const offsets = params.mode === 'latency' ? records.map((r) => parseInt(r.id.slice(r.id.lastIndexOf('-') + 1), 36)) : [];
+      const n = records.length;
       const result = await es.write(records);
       const t = now();
-      if (params.mode === 'latency') for (const r of records) acks.push([parseInt(r.id.slice(r.id.lastIndexOf('-') + 1), 36), t]);
-      acked += records.length;
+      for (const o of offsets) acks.push([o, t]);
+      acked += n;
       if (acked >= params.expect) finish();
       return result;
     },

@@ -107,7 +107,10 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   return async (batch: TailBatch) => {
     const { out, newest } = prepare(batch);
     if (out.length === 0) return;
-    const results = await Promise.all(sinks.map((s) => s.write(out)));
+    const writes = sinks.map((s) => s.write(out));
+    // Every sink has taken what it needs (Sink.write's contract): let the documents go now, not after the acks.
+    out.length = 0;
+    const results = await Promise.all(writes);
     results.forEach((result, i) => addResult(counts.sinks[(sinks[i] as Sink).name], result));
     if (newest > (counts.lastAckedAlertMs ?? 0)) counts.lastAckedAlertMs = newest;
   };

@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 
-export async function writeFileDurably(path: string, body: string, options: { mode?: number; syncDir?: boolean } = {}): Promise<void> {
+export async function writeFileDurably(path: string, body: string | Uint8Array, options: { mode?: number; syncDir?: boolean } = {}): Promise<void> {
   const tmp = `${path}.tmp`;
   const fh = await fsp.open(tmp, 'w', options.mode ?? 0o600);
   try {

@@ -28,6 +28,10 @@ export interface Sink {
   readonly kind: string;
   /** Open files, install index templates; failures that can heal later are logged, not thrown. */
   start(): Promise<void>;
+  /**
+   * Takes everything it needs from `records` before it returns (the caller drops them then, so the document
+   * strings die young); resolves once they are all settled as above.
+   */
   write(records: readonly SinkRecord[]): Promise<SinkWriteResult>;
   /** Resolves once everything accepted so far is delivered (spool empty), or when the signal aborts. */
   drain(signal?: AbortSignal): Promise<void>;

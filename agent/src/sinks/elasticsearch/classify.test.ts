@@ -1,4 +1,4 @@
-import { classifyBulkItem, classifyBulkRequest } from './classify.js';
+import { classifyBulkItem, classifyBulkRequest, everyItemCreated } from './classify.js';
 
 describe('bulk retry classification', () => {
   it.each([
@@ -28,5 +28,18 @@ describe('bulk retry classification', () => {
     [{ status: 404 }, 'drop', 'rejected'],
   ])('item %j → %s (%s)', (item, action, reason) => {
     expect(classifyBulkItem(item)).toEqual({ action, reason });
+  });
+});
+
+describe('everyItemCreated (the bulk answer settled without parsing)', () => {
+  const answer = (statuses: number[], errors = false): string =>
+    JSON.stringify({ errors, items: statuses.map((status) => ({ create: status === 201 ? { status } : { status, error: { type: 'x', reason: '"status":1' } } })) });
+  it('is true only for errors:false with exactly one status per item sent', () => {
+    expect(everyItemCreated(answer([201, 201, 201]), 3)).toBe(true);
+    expect(everyItemCreated(answer([201, 201]), 3)).toBe(false);
+    expect(everyItemCreated(answer([201, 409, 201], true), 3)).toBe(false);
+    expect(everyItemCreated('{"errors":false}', 0)).toBe(false);
+    expect(everyItemCreated('', 1)).toBe(false);
+    expect(everyItemCreated('<html>502</html>', 1)).toBe(false);
   });
 });

@@ -51,3 +51,17 @@ export function classifyBulkItem(item: BulkItemResult): ItemVerdict {
 function boundedReason(type: string | undefined): string {
   return type !== undefined && /^[a-z_]{1,64}$/.test(type) ? type : 'rejected';
 }
+
+const ALL_CREATED_HEAD = '{"errors":false,"items":[';
+const ITEM_STATUS = '"status":';
+
+/**
+ * True when a _bulk answer filtered to `errors,items.*.status,…` says no item failed and holds exactly `count`
+ * item statuses: every document is stored. Anything else is parsed and classified item by item.
+ */
+export function everyItemCreated(text: string, count: number): boolean {
+  if (!text.startsWith(ALL_CREATED_HEAD)) return false;
+  let n = 0;
+  for (let i = text.indexOf(ITEM_STATUS); i !== -1; i = text.indexOf(ITEM_STATUS, i + ITEM_STATUS.length)) n++;
+  return n === count;
+}

@@ -21,9 +21,9 @@ const q = JSON.stringify as (s: string) => string;
 const quote = (s: string): string => '"' + s + '"';
 
 /**
- * Built by `+=`, the text is a tree of ~40 cons-string pieces; held until the sinks acknowledge, such trees
- * survive into the old generation and dominated GC time. Reading a character makes V8 flatten it into one
- * sequential string now, while the pieces are still young garbage.
+ * Built by `+=`, the text is a tree of ~40 cons-string pieces. Reading a character makes V8 flatten it into one
+ * sequential string now; encoding or slicing a flat string is then cheaper than encoding the tree (measured:
+ * flatten + Buffer write 7% of the ingest profile, Buffer write of the tree 10%).
  */
 function flat(s: string): string {
   s.charCodeAt(0);

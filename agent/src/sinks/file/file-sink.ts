@@ -43,14 +43,8 @@ export class FileSink implements Sink {
   }
 
   write(records: readonly SinkRecord[]): Promise<SinkWriteResult> {
-    const next = this.chain.then(() => this.append(records));
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  private async append(records: readonly SinkRecord[]): Promise<SinkWriteResult> {
-    const fh = this.fh;
-    if (!fh) throw new Error('file sink not started');
+    // The lines are built and encoded now, not when the chain gets to them: the Sink contract lets the caller
+    // drop the records as soon as write() returns. isReplay() sees the records in call order either way.
     const result = emptyWriteResult();
     let out = '';
     for (const r of records) {
@@ -61,8 +55,17 @@ export class FileSink implements Sink {
       out += '{"_id":"' + r.id + '",' + r.json.slice(1) + '\n';
       result.stored++;
     }
-    if (out !== '') {
-      await fh.write(out);
+    const bytes = out === '' ? undefined : Buffer.from(out);
+    const next = this.chain.then(() => this.append(bytes, result));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async append(bytes: Buffer | undefined, result: SinkWriteResult): Promise<SinkWriteResult> {
+    const fh = this.fh;
+    if (!fh) throw new Error('file sink not started');
+    if (bytes !== undefined) {
+      await fh.write(bytes);
       await fh.sync();
     }
     if (result.stored > 0) this.options.events.alertsShipped(this.kind, result.stored);

@@ -53,8 +53,8 @@ export class Spool {
   }
 
   /** False (nothing written) when the segment would exceed the bound. */
-  async append(body: string): Promise<boolean> {
-    const bytes = Buffer.byteLength(body);
+  async append(body: Buffer): Promise<boolean> {
+    const bytes = body.length;
     if (!this.hasRoom(bytes)) return false;
     // Reserve before the awaits so concurrent appends respect the bound.
     this.total += bytes;
@@ -73,13 +73,13 @@ export class Spool {
     return this.segments[0];
   }
 
-  read(segment: SpoolSegment): Promise<string> {
-    return fsp.readFile(join(this.dir, segment.name), 'utf8');
+  read(segment: SpoolSegment): Promise<Buffer> {
+    return fsp.readFile(join(this.dir, segment.name));
   }
 
   /** Keep only what still has to be sent. */
-  async replace(segment: SpoolSegment, body: string): Promise<void> {
-    const bytes = Buffer.byteLength(body);
+  async replace(segment: SpoolSegment, body: Buffer): Promise<void> {
+    const bytes = body.length;
     await writeFileDurably(join(this.dir, segment.name), body);
     this.total += bytes - segment.bytes;
     segment.bytes = bytes;
