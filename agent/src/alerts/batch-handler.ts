@@ -104,15 +104,17 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     counts.documents += out.length;
     return { out, newest };
   };
-  return async (batch: TailBatch) => {
+  // Not async: the lines are read (and a failure thrown) before it returns, as BatchHandler requires.
+  return (batch: TailBatch) => {
     const { out, newest } = prepare(batch);
-    if (out.length === 0) return;
+    if (out.length === 0) return Promise.resolve();
     const writes = sinks.map((s) => s.write(out));
     // Every sink has taken what it needs (Sink.write's contract): let the documents go now, not after the acks.
     out.length = 0;
-    const results = await Promise.all(writes);
-    results.forEach((result, i) => addResult(counts.sinks[(sinks[i] as Sink).name], result));
-    if (newest > (counts.lastAckedAlertMs ?? 0)) counts.lastAckedAlertMs = newest;
+    return Promise.all(writes).then((results) => {
+      results.forEach((result, i) => addResult(counts.sinks[(sinks[i] as Sink).name], result));
+      if (newest > (counts.lastAckedAlertMs ?? 0)) counts.lastAckedAlertMs = newest;
+    });
   };
 }
 

@@ -50,6 +50,12 @@ export interface TailBatch {
   mtimeMs: number;
 }
 
+/**
+ * Reads everything it needs from `batch.lines` before it returns (the tailer lets the strings go then: held
+ * until the sinks answered, they survived young collections); may throw, and is then called again with the
+ * same batch. The promise resolves once every sink has acknowledged the batch and never rejects (Sink.write
+ * never does); if it did anyway, the batch stays unacknowledged and its lines are replayed after a restart.
+ */
 export type BatchHandler = (batch: TailBatch) => Promise<void>;
 
 export interface AlertTailerOptions {
@@ -565,14 +571,24 @@ export class AlertTailer {
   }
 
   private async deliver(state: FileState, pending: Pending, batch: TailBatch): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
+    let delivery: Promise<void> | undefined;
+    for (let attempt = 0; delivery === undefined && !this.stopped; attempt++) {
       try {
-        await this.options.handler(batch);
-        break;
+        delivery = this.options.handler(batch);
       } catch (err) {
         this.options.events.tailerFailed(err);
         await this.clock.sleep(Math.min(30_000, 100 * 2 ** attempt));
       }
+    }
+    if (delivery === undefined) return;
+    // The handler has what it needs (BatchHandler's contract).
+    batch.lines = [];
+    try {
+      await delivery;
+    } catch (err) {
+      // Against the contract: never acknowledged, so neither lost nor checkpointed past (replayed after a restart).
+      this.options.events.tailerFailed(err);
+      return;
     }
     if (this.stopped) return;
     pending.acked = true;

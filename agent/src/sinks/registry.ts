@@ -40,7 +40,7 @@ export const SINK_TYPES: readonly SinkType[] = [
     create(uri, ctx) {
       const path = uri.startsWith('file://') ? new URL(uri).pathname : uri.slice('file:'.length);
       if (path === '') throw new ConfigError(`invalid sink ${uri}: file: needs a path`);
-      return new FileSink({ path, replayWindowLines: FILE_SINK_REPLAY_WINDOW, events: ctx.events });
+      return new FileSink({ path, replayWindowLines: FILE_SINK_REPLAY_WINDOW, events: ctx.events, ...(ctx.clock ? { clock: ctx.clock } : {}) });
     },
   },
   {

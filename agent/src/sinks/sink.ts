@@ -30,7 +30,8 @@ export interface Sink {
   start(): Promise<void>;
   /**
    * Takes everything it needs from `records` before it returns (the caller drops them then, so the document
-   * strings die young); resolves once they are all settled as above.
+   * strings die young); resolves once they are all settled as above. Never rejects: a sink retries its own
+   * failures until they succeed or it stops (then the write stays unsettled and the lines are replayed later).
    */
   write(records: readonly SinkRecord[]): Promise<SinkWriteResult>;
   /** Resolves once everything accepted so far is delivered (spool empty), or when the signal aborts. */

@@ -63,4 +63,36 @@ describe('FileSink', () => {
     expect(await again.write(records('zz', [offsets.at(-1) as number, 3_000_000]))).toMatchObject({ stored: 1, alreadyStored: 1 });
     await again.stop();
   });
+
+  it('cuts a failed append back to the last whole line and retries it; write() never rejects', async () => {
+    const path = join(dir, 'alerts.jsonl');
+    const s = make(path);
+    await s.start();
+    await s.write(records('aa', [0]));
+    // The disk fills halfway through the next append: half a line lands, then the write fails, once.
+    const fh = (s as unknown as { fh: { write(b: Buffer): Promise<unknown> } }).fh;
+    const realWrite = fh.write.bind(fh);
+    let failures = 0;
+    fh.write = async (b: Buffer) => {
+      if (failures++ === 0) {
+        await realWrite(b.subarray(0, Math.floor(b.length / 2)));
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      }
+      return realWrite(b);
+    };
+    expect(await s.write(records('aa', [10, 20]))).toMatchObject({ stored: 2 });
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).seq)).toEqual([0, 10, 20]);
+    await s.stop();
+  });
+
+  it('leaves a write that cannot succeed unsettled when stopped, and stops', async () => {
+    const s = make(join(dir, 'never-started.jsonl'));
+    let settled = false;
+    void s.write(records('aa', [1])).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    await s.stop();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+  });
 });

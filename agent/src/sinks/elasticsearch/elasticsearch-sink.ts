@@ -22,6 +22,8 @@ import type { Spool } from '../util/spool.js';
 import { classifyBulkItem, classifyBulkRequest, everyItemCreated } from './classify.js';
 import type { BulkItemResult } from './classify.js';
 import { ecsIndexTemplate } from './index-template.js';
+import { concatItems, ItemSlabs } from './item-slabs.js';
+import type { EncodedItem, Slab } from './item-slabs.js';
 
 /** What the sink needs from the client: declared here so tests can pass the real client or a stub. */
 export interface BulkClient {
@@ -57,14 +59,12 @@ interface Owner {
   resolve(result: SinkWriteResult): void;
 }
 
-/**
- * One document to create: its action and document lines as UTF-8 bytes, encoded when the write arrives. Holding
- * bytes (off the JS heap) rather than the document strings lets those strings die young; at 100k alerts/s,
- * strings kept until Elasticsearch answered were copied by every young collection.
- */
+/** One document to create: its action and document lines as bytes (item-slabs.ts), and whose write it is. */
 interface Item {
   /** '{"create":{…,"_id":…}}\n' + document + '\n'. */
   data: Buffer;
+  /** Where the bytes live; undefined for items read back from the spool. */
+  slab: Slab | undefined;
   owner: Owner | undefined;
 }
 
@@ -87,7 +87,7 @@ export class ElasticsearchSink implements Sink {
   private readonly stopSignal = new AbortController();
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly encoder: ItemEncoder;
+  private readonly slabs: ItemSlabs;
   private templateState: 'none' | 'installed' | 'skip' = 'none';
   private templateNextTry = 0;
   private drainer: Promise<void> | undefined;
@@ -99,7 +99,7 @@ export class ElasticsearchSink implements Sink {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.batcher = new Batcher<Item>({ ...options.batch, clock: this.clock }, (items) => this.enqueue(items));
-    this.encoder = new ItemEncoder('{"create":{"_index":' + JSON.stringify(options.index) + ',"_id":"');
+    this.slabs = new ItemSlabs('{"create":{"_index":' + JSON.stringify(options.index) + ',"_id":"');
     if (!options.installTemplate) this.templateState = 'skip';
   }
 
@@ -118,8 +118,14 @@ export class ElasticsearchSink implements Sink {
       const owner: Owner = { remaining: records.length, result: emptyWriteResult(), resolve };
       this.pendingItems += records.length;
       for (const r of records) {
-        const data = this.encoder.item(r.id, r.json);
-        this.batcher.add({ data, owner }, data.length);
+        let encoded = this.slabs.item(r.id, r.json);
+        if (encoded === undefined) {
+          // The slab is full: end the batch here, so every batch is one contiguous range of one slab.
+          this.batcher.flush();
+          this.slabs.moveOn();
+          encoded = this.slabs.item(r.id, r.json) as EncodedItem;
+        }
+        this.batcher.add({ data: encoded.data, slab: encoded.slab, owner }, encoded.data.length);
       }
     });
   }
@@ -195,14 +201,9 @@ export class ElasticsearchSink implements Sink {
     return true;
   }
 
-  /** The NDJSON request body (also what a spool segment holds). */
+  /** The NDJSON request body (also what a spool segment holds): a view of the slab for a whole batch. */
   private body(items: readonly Item[]): Buffer {
-    let bytes = 0;
-    for (const item of items) bytes += item.data.length;
-    const body = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (const item of items) at += item.data.copy(body, at);
-    return body;
+    return concatItems(items);
   }
 
   /** One _bulk request; returns the items to try again. */
@@ -311,6 +312,7 @@ export class ElasticsearchSink implements Sink {
     const owner = item.owner;
     if (!owner) return;
     item.owner = undefined;
+    item.slab?.release();
     this.pendingItems--;
     if (how === 'dropped') owner.result.dropped[reason ?? 'rejected'] = (owner.result.dropped[reason ?? 'rejected'] ?? 0) + 1;
     else owner.result[how]++;
@@ -367,42 +369,6 @@ export class ElasticsearchSink implements Sink {
   }
 }
 
-const SLAB_BYTES = 1 << 20;
-const ACTION_END = Buffer.from('"}}\n');
-
-/**
- * Writes items' bytes into shared 1 MiB slabs: the document string is flattened and encoded in one pass, where
- * Buffer.from(action + document) would flatten twice. A slab is freed when no item in it is referenced.
- */
-class ItemEncoder {
-  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  private at = 0;
-  private readonly prefix: Buffer;
-
-  constructor(actionPrefix: string) {
-    this.prefix = Buffer.from(actionPrefix);
-  }
-
-  /** '<action prefix><id>"}}\n<json>\n' as bytes. */
-  item(id: string, json: string): Buffer {
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    const most = this.prefix.length + 3 * id.length + ACTION_END.length + 3 * json.length + 1;
-    if (this.at + most > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, most));
-      this.at = 0;
-    }
-    const slab = this.slab;
-    const start = this.at;
-    let at = start + this.prefix.copy(slab, start);
-    at += slab.write(id, at);
-    at += ACTION_END.copy(slab, at);
-    at += slab.write(json, at);
-    slab[at++] = 10;
-    this.at = at;
-    return slab.subarray(start, at);
-  }
-}
-
 function httpError(status: number | undefined, text: string): Error {
   return new Error(`Elasticsearch answered HTTP ${String(status)}: ${text.slice(0, 300)}`);
 }
@@ -422,7 +388,7 @@ export function splitBulkBody(body: Buffer): Item[] {
     if (a === -1) break;
     const b = body.indexOf(10, a + 1);
     if (b === -1) break;
-    items.push({ data: body.subarray(i, b + 1), owner: undefined });
+    items.push({ data: body.subarray(i, b + 1), slab: undefined, owner: undefined });
     i = b + 1;
   }
   return items;

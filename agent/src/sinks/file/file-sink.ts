@@ -4,18 +4,26 @@
 // lines of the file, remembers the highest offset written per source file (ids are "<file key>-<offset base36>"
 // and a source file's records arrive in offset order), and skips replayed records at or below it. The tailer
 // keeps at most that many lines unacknowledged, so the window always covers the replay.
+// A failed append (disk full, I/O error) is cut back to the last whole write and retried with backoff until it
+// succeeds or the sink stops: write() never rejects (Sink contract).
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Sink, SinkRecord, SinkWriteResult } from '../sink.js';
 import { emptyWriteResult } from '../sink.js';
 import type { SinkEvents } from '../events.js';
+import type { Clock } from '../../platform/clock.js';
+import { systemClock } from '../../platform/clock.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../util/backoff.js';
+
+const STOPPED = new Error('file sink stopped');
 
 export interface FileSinkOptions {
   path: string;
   /** Lines read back at start; must be ≥ the tailer's max unacknowledged lines. */
   replayWindowLines: number;
   events: SinkEvents;
+  clock?: Clock;
 }
 
 /**
@@ -31,6 +39,9 @@ export class FileSink implements Sink {
   /** Source file key → highest offset already in the file (only for keys seen in the replay window). */
   private readonly written = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Size after the last whole write: where a failed append is cut back to. */
+  private size = 0;
+  private readonly stopSignal = new AbortController();
 
   constructor(private readonly options: FileSinkOptions) {
     this.name = `file:${options.path}`;
@@ -39,6 +50,7 @@ export class FileSink implements Sink {
   async start(): Promise<void> {
     await fsp.mkdir(dirname(this.options.path), { recursive: true });
     this.fh = await fsp.open(this.options.path, 'a+', 0o640);
+    this.size = (await this.fh.stat()).size;
     await this.readBackWindow(this.fh);
   }
 
@@ -58,15 +70,27 @@ export class FileSink implements Sink {
     const bytes = out === '' ? undefined : Buffer.from(out);
     const next = this.chain.then(() => this.append(bytes, result));
     this.chain = next.catch(() => undefined);
-    return next;
+    // Stopped while failing: unsettled for good; the tailer replays these lines after a restart.
+    return next.catch(() => new Promise<SinkWriteResult>(() => undefined));
   }
 
   private async append(bytes: Buffer | undefined, result: SinkWriteResult): Promise<SinkWriteResult> {
-    const fh = this.fh;
-    if (!fh) throw new Error('file sink not started');
-    if (bytes !== undefined) {
-      await fh.write(bytes);
-      await fh.sync();
+    const clock = this.options.clock ?? systemClock;
+    for (let attempt = 0; bytes !== undefined; attempt++) {
+      const fh = this.fh;
+      try {
+        if (!fh) throw new Error('file sink not started');
+        await fh.write(bytes);
+        await fh.sync();
+        this.size += bytes.length;
+        break;
+      } catch (err) {
+        if (this.stopSignal.signal.aborted) throw STOPPED;
+        this.options.events.requestFailed(this.kind, 'file_write', err);
+        // A partial append would leave half a line before the retried whole one.
+        await fh?.truncate(this.size).catch(() => undefined);
+        await clock.sleep(backoffDelay(attempt, DEFAULT_BACKOFF), this.stopSignal.signal);
+      }
     }
     if (result.stored > 0) this.options.events.alertsShipped(this.kind, result.stored);
     if (result.alreadyStored > 0) this.options.events.alertsAlreadyStored(this.kind, result.alreadyStored);
@@ -121,6 +145,7 @@ export class FileSink implements Sink {
   }
 
   async stop(): Promise<void> {
+    this.stopSignal.abort();
     await this.chain;
     await this.fh?.close();
     this.fh = undefined;
