@@ -7,7 +7,7 @@
 // last item in it is settled; at most POOLED slabs are kept, so an idle sink holds a few MiB at most.
 
 export const SLAB_BYTES = 2 << 20;
-const POOLED = 3;
+const POOLED = 2;
 
 export class Slab {
   /** Items written here and not yet released. */
