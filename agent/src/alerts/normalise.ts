@@ -213,7 +213,32 @@ const TIMESTAMP = /^(?:(\d{2})\/)?(\d{2})\/(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.\
 const DAY_MS = 86_400_000;
 const MAX_DATE_SECONDS = 8.64e12;
 
+/** A bounded memo: alerts come in runs of a few seconds, and a local-time Date per alert is measurable. */
+function boundedMemo<V>(max: number): { has(key: string): boolean; get(key: string): V | undefined; set(key: string, value: V): void } {
+  const map = new Map<string, V>();
+  return {
+    has: (key) => map.has(key),
+    get: (key) => map.get(key),
+    set(key, value) {
+      if (map.size >= max) map.clear();
+      map.set(key, value);
+    },
+  };
+}
+
+const secondsMemo = boundedMemo<number | undefined>(256);
+
 function secondsFromTimestamp(text: string, options: NormaliseOptions): number | undefined {
+  // The result depends on the text up to the seconds, the zone and the reference (one per batch).
+  const dot = text.lastIndexOf('.');
+  const key = `${dot === -1 ? text : text.slice(0, dot)}|${options.timestampZone}|${options.referenceTimeMs}`;
+  if (secondsMemo.has(key)) return secondsMemo.get(key);
+  const seconds = computeSecondsFromTimestamp(text, options);
+  secondsMemo.set(key, seconds);
+  return seconds;
+}
+
+function computeSecondsFromTimestamp(text: string, options: NormaliseOptions): number | undefined {
   const m = TIMESTAMP.exec(text);
   if (!m) return undefined;
   const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
@@ -234,14 +259,15 @@ function secondsFromTimestamp(text: string, options: NormaliseOptions): number |
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
 }
 
-// toISOString per alert is measurable at 100k alerts/s; alerts come in runs of the same second.
-let cachedSecond = Number.NaN;
-let cachedPrefix = '';
+// toISOString per alert is measurable at 100k alerts/s.
+const isoMemo = boundedMemo<string>(256);
 
 function isoSecondPrefix(seconds: number): string {
-  if (seconds !== cachedSecond) {
-    cachedSecond = seconds;
-    cachedPrefix = new Date(seconds * 1000).toISOString().slice(0, 20);
+  const key = String(seconds);
+  let prefix = isoMemo.get(key);
+  if (prefix === undefined) {
+    prefix = new Date(seconds * 1000).toISOString().slice(0, 20);
+    isoMemo.set(key, prefix);
   }
-  return cachedPrefix;
+  return prefix;
 }
