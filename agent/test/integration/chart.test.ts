@@ -421,7 +421,7 @@ describeIf(helmCapability())('the Helm chart (real helm v3.17)', () => {
     });
 
     it('has the resources Calico recommends for 1 GB/s and probes on /healthz and /readyz', () => {
-      expect(agent['resources']).toEqual({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '100Mi' } });
+      expect(agent['resources']).toEqual({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '100m', memory: '256Mi' } });
       expect(agent['livenessProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'metrics' } });
       expect(agent['startupProbe']).toMatchObject({ httpGet: { path: '/healthz', port: 'metrics' } });
       expect(agent['readinessProbe']).toMatchObject({ httpGet: { path: '/readyz', port: 'metrics' } });
