@@ -23,6 +23,26 @@ const machine = {
   date: new Date().toISOString().slice(0, 10),
 };
 
+/**
+ * A fixed CPU workload (JSON round trips of an alert-sized record), timed before and after the benchmarks: shared
+ * or throttled machines (VMs) drift by 2× within hours, and this says how fast the machine was while these
+ * figures were taken. Compare it with another run's before comparing their figures.
+ */
+function calibrate() {
+  const record = { timestamp: '12/04-15:21:59.728356', seconds: 1796397719, pkt_num: 1, proto: 'TCP', src_addr: '10.250.1.1', src_port: 48244, msg: 'SERVER-WEBAPP /etc/passwd file access attempt', class: 'Attempted Information Leak', priority: 2 };
+  const runs = [];
+  for (let r = 0; r < 5; r++) {
+    const start = performance.now();
+    for (let i = 0; i < 100_000; i++) {
+      record.pkt_num = i;
+      JSON.parse(JSON.stringify(record));
+    }
+    runs.push(performance.now() - start);
+  }
+  return Math.min(...runs);
+}
+
+const calibrationBefore = calibrate();
 const reports = [];
 for (const file of files) {
   process.stderr.write(`bench: ${file}\n`);
@@ -35,6 +55,7 @@ for (const file of files) {
   }
 }
 
+const calibrationAfter = calibrate();
 const fmt = (v) => (typeof v === 'number' ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString()) : String(v));
 const lines = [
   '# Benchmarks',
@@ -44,6 +65,7 @@ const lines = [
   '',
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ${machine.date}.`,
   'Absolute numbers depend on this machine; compare ratios (and the target column) across machines.',
+  `Calibration (100,000 JSON round trips of an alert-sized record, best of 5; lower is faster): ${calibrationBefore.toFixed(0)} ms before the benchmarks, ${calibrationAfter.toFixed(0)} ms after. Shared or throttled machines drift within hours: compare runs only at similar calibration.`,
   '',
 ];
 for (const report of reports) {
