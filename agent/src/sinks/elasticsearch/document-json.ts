@@ -11,6 +11,7 @@
 // marked `plain` (see normaliseAlertLine) need no escaping and are only quoted.
 import type { AlertRecord } from '../../alerts/alert-record.js';
 import type { InspectedEndpoint } from '../../alerts/endpoint-directory.js';
+import type { NormalisedAlert } from '../../alerts/normalise.js';
 import type { DocumentContext } from './document.js';
 import { dedotLabels, fastAlertLine } from './document.js';
 
@@ -39,6 +40,17 @@ export function createDocumentSerialiser(ctx: DocumentContext): DocumentSerialis
 }
 
 const ECS_EVENT_HEAD = ',"event":{"kind":"alert","category":["intrusion_detection","network"],"type":["info"],"module":"snort","dataset":"snort.alert","severity":';
+
+interface RuleJson {
+  gid: number;
+  rev: number;
+  msg: string | undefined;
+  cls: string | undefined;
+  /** The rule object as JSON. */
+  rule: string;
+  /** ',"snort":{"gid":…,"sid":…,"rev":…' (left open for the alert's own fields). */
+  snortHead: string;
+}
 
 interface EndpointJson {
   node: string;
@@ -93,17 +105,38 @@ function ecsSerialiser(ctx: DocumentContext): DocumentSerialiser {
     return t;
   };
 
+  // The rule's parts of a document (rule.*, dpi.snort gid/sid/rev) are the same for every alert of that rule:
+  // built once per sid, and reused while gid, rev, message and class are the same.
+  const rules = new Map<number, RuleJson>();
+  const ruleJson = (a: NormalisedAlert): RuleJson => {
+    const known = rules.get(a.sid);
+    if (known !== undefined && known.gid === a.gid && known.rev === a.rev && known.msg === a.msg && known.cls === a.classification) return known;
+    // Numbers print as digits, '.', '-', 'e', 'Infinity' or 'NaN': nothing to escape.
+    let rule = '{"id":"' + a.gid + ':' + a.sid + '","uuid":"' + a.gid + ':' + a.sid + ':' + a.rev + '","version":"' + a.rev + '"';
+    if (a.msg !== undefined) rule += ',"name":' + q(a.msg);
+    if (a.classification !== undefined) rule += ',"category":' + q(a.classification);
+    const entry: RuleJson = {
+      gid: a.gid,
+      rev: a.rev,
+      msg: a.msg,
+      cls: a.classification,
+      rule: flat(rule + '}'),
+      snortHead: flat(',"snort":{"gid":' + num(a.gid) + ',"sid":' + num(a.sid) + ',"rev":' + num(a.rev)),
+    };
+    // Rules are thousands at most; the bound only guards against a stream of odd sids.
+    if (rules.size >= 8192) rules.clear();
+    rules.set(a.sid, entry);
+    return entry;
+  };
+
   return (record) => {
     const { alert: a, node, inspected, inspectedSide, peer } = record.enriched;
     const js = a.plain ? quote : q;
     let s = '{"@timestamp":' + js(a.timestamp) + ECS_EVENT_HEAD + num(a.severity) + ',"id":' + q(record.id);
     if (a.action !== undefined) s += ',"action":' + js(a.action);
     if (record.count > 1) s += ',"start":' + js(a.timestamp) + ',"end":' + q(record.lastTimestamp);
-    // Numbers print as digits, '.', '-', 'e', 'Infinity' or 'NaN': nothing to escape.
-    s += '},"rule":{"id":"' + a.gid + ':' + a.sid + '","uuid":"' + a.gid + ':' + a.sid + ':' + a.rev + '","version":"' + a.rev + '"';
-    if (a.msg !== undefined) s += ',"name":' + js(a.msg);
-    if (a.classification !== undefined) s += ',"category":' + js(a.classification);
-    s += '}';
+    const rule = ruleJson(a);
+    s += '},"rule":' + rule.rule;
     if (a.source) s += ',"source":' + endpointJson(js(a.source.ip), a.source.port);
     if (a.destination) s += ',"destination":' + endpointJson(js(a.destination.ip), a.destination.port);
     s +=
@@ -117,7 +150,7 @@ function ecsSerialiser(ctx: DocumentContext): DocumentSerialiser {
     s += '}' + observerAndHost(node);
     const ins = inspected ? inspectedJson(inspected, node) : undefined;
     if (ins) s += ',"kubernetes":' + ins.kubernetes;
-    s += ',"dpi":{"count":' + num(record.count) + ',"snort":{"gid":' + num(a.gid) + ',"sid":' + num(a.sid) + ',"rev":' + num(a.rev);
+    s += ',"dpi":{"count":' + num(record.count) + rule.snortHead;
     if (a.priority !== undefined) s += ',"priority":' + num(a.priority);
     if (a.dir !== undefined) s += ',"dir":' + js(a.dir);
     if (a.pktNum !== undefined) s += ',"pkt_num":' + num(a.pktNum);
