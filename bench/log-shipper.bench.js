@@ -1,7 +1,7 @@
 // Comparison with a general-purpose log shipper (DESIGN §7: "at least 100k alerts/s on one core, and ahead of the
 // best general-purpose log shipper on the same input"): run after `npm run build`.
 // Input: the same BENCH_ALERT_LINES-line (default 1,000,000) alert_json file as bench/alerts.bench.js (the 27 real
-// sample lines, cycled, each with a unique pkt_num), written once and read by every shipper.
+// sample lines, cycled in Snort's layout, each with a unique pkt_num), written once and read by every shipper.
 // Output: the same Elasticsearch _bulk double as alerts.bench.js, in its own process pinned to core 1, started
 // afresh for every run so that no shipper pays for the ids an earlier run left in its maps. The shipper is pinned to
 // core 0 (taskset -c 0). Measured per shipper, median of BENCH_RUNS runs (default 3):
@@ -18,8 +18,9 @@
 //
 // What each shipper does per line (kube-dpi does the most work):
 // - kube-dpi ingest (same command and flags as alerts.bench.js's throughput()): parses the line, normalises it,
-//   enriches it (pod lookup by interface and IP; ingest's directory is empty, so nothing matches), builds an ECS document with a deterministic _id, `create`s
-//   it in batches of 2,000 docs / 5 MB, and checkpoints the file offset only past acknowledged lines.
+//   enriches it (pod lookup by interface and IP; ingest's directory is empty, so nothing matches), builds an ECS
+//   document with a deterministic _id, `create`s it in batches of up to 2,000 docs (at most one 2 MiB slab), and
+//   checkpoints the file offset only past acknowledged lines.
 // - rsyslog json (the closest like-for-like): imfile reads the line, mmjsonparse parses it into $!, a subtree
 //   template re-serialises $! as the document, and omelasticsearch `create`s it with _id = pkt_num (bulkid template,
 //   dynbulkid), so duplicates are detectable as in kube-dpi. No normalisation, no ECS mapping, no enrichment.
@@ -36,8 +37,9 @@
 // Not measured here: syslog-ng, the other Debian candidate, whose package conflicts with rsyslog's. Run by hand once
 // on this machine (3.38 from the extracted .debs, file source + json-parser + http() destination to /_bulk, batches
 // of 8,000, flow-control, same pinning, 1M lines) it was faster than rsyslog: ~22.7k alerts/s with
-// _id = pkt_num (130 MB) and ~64k alerts/s forwarding the raw line (60 MB), i.e. ahead of kube-dpi ingest on raw
-// lines. So the "best shipper" row below is the best of those measured here, not the best there is.
+// _id = pkt_num (130 MB) and ~64k alerts/s forwarding the raw line (60 MB), i.e. ahead of kube-dpi ingest as it was
+// then (~36k alerts/s in the same hour, before that day's hot-path work; not re-measured since). So the "best
+// shipper" row below is the best of those measured here, not the best there is.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
