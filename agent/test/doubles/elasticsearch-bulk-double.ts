@@ -51,7 +51,9 @@ export class ElasticsearchBulkDouble {
   }
 
   async up(port = this.port): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    // A client that dies mid-request (a SIGKILLed agent, or down() destroying the sockets) makes reading the body
+    // fail with "aborted": Elasticsearch just drops such a request, and so does the double.
+    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
