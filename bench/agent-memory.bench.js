@@ -18,10 +18,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { calicoName } from '../e2e/local/harness.js';
+import { compileTestDouble } from './support.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const DURATION_S = Number(process.env.BENCH_AGENT_SECONDS ?? 30);
@@ -74,12 +75,7 @@ process.stdout.write('listening ' + url + '\\n');
 `;
 
 function compileApiDouble(dir) {
-  const out = join(dir, 'double');
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), [
-    join(ROOT, 'agent', 'test', 'doubles', 'kube-apiserver-double.ts'),
-    '--outDir', out, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--skipLibCheck', '--types', 'node',
-  ], { stdio: 'pipe' });
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+  const out = dirname(compileTestDouble(dir, 'kube-apiserver-double'));
   symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'), 'dir');
   writeFileSync(join(out, 'run-double.js'), DOUBLE_RUNNER);
   return join(out, 'run-double.js');

@@ -14,25 +14,20 @@
 //       latency = bulk acknowledged (runner) − line written (here), both on the epoch clock
 //       (performance.timeOrigin + performance.now()); p50/p99/max and the runner's peak RSS.
 // Targets: ≥ 100,000 alerts/s on one core; p99 < 1 s at 1,000 alerts/s; agent < 100 MB RSS.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compileTestDouble, cpuSeconds, median, peakRss, ROOT } from './support.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LINES = Number(process.env.BENCH_ALERT_LINES ?? 1_000_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The Elasticsearch _bulk double, compiled to JavaScript under <dir>/double. */
 export function compileDouble(dir) {
-  const out = join(dir, 'double');
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), [
-    join(ROOT, 'agent', 'test', 'doubles', 'elasticsearch-bulk-double.ts'),
-    '--outDir', out, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--skipLibCheck', '--types', 'node',
-  ], { stdio: 'pipe' });
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
-  return join(out, 'elasticsearch-bulk-double.js');
+  return compileTestDouble(dir, 'elasticsearch-bulk-double');
 }
 
 export async function startDouble(script) {
@@ -83,25 +78,6 @@ export function writeAlertFile(path, n, { fields } = {}) {
   closeSync(fd);
 }
 
-/** user + system CPU seconds of a live process (/proc/<pid>/stat, clock ticks of 1/100 s). */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-function peakRss(pid) {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 async function throughput(dir, url, run, fields) {
   const file = join(dir, fields ? 'own-fields.txt' : 'alert_json.txt');
   if (!existsSync(file)) writeAlertFile(file, LINES, { fields });
@@ -118,7 +94,7 @@ async function throughput(dir, url, run, fields) {
   const timer = setInterval(() => {
     // taskset execs node in place, so the pid is node's.
     rss = Math.max(rss, peakRss(child.pid));
-    cpu = cpuSeconds(child.pid) ?? cpu;
+    cpu = cpuSeconds(child.pid) || cpu;
   }, 50);
   const code = await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(timer);
@@ -128,11 +104,6 @@ async function throughput(dir, url, run, fields) {
   const shipped = Object.values(summary.sinks).reduce((a, s) => a + s.stored + s.alreadyStored, 0);
   // CPU is sampled every 50 ms up to the exit: a slight undercount, so alerts per CPU-second errs high by ≤ 1%.
   return { seconds, alertsPerSecond: summary.alerts / seconds, alertsPerCpuSecond: summary.alerts / cpu, rss, shipped, documents: summary.documents };
-}
-
-function median(xs) {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length === 0 ? NaN : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
 async function cliFloor() {
