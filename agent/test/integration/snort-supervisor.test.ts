@@ -32,9 +32,17 @@ describe(`SnortSupervisor against ${snort.real ? 'real Snort' : 'the Snort test 
     const iface = 'calinothere0001';
     const spec = { id: snortProcessId([iface]), interfaces: [iface], configHash: sup.configHash() };
     let changes = 0;
-    sup.onHealthChanged(() => changes++);
+    // The start failure is a passing state: after crashLoopExits fast restarts it becomes SNORT_CRASH_LOOP, so on
+    // a loaded machine polling alone can miss it. Every state the supervisor reports is kept.
+    const reported: Array<ReturnType<SnortSupervisor['health']>[number]> = [];
+    sup.onHealthChanged(() => {
+      changes++;
+      reported.push(...sup.health());
+    });
     await sup.start(spec);
-    const failed = await waitFor('start failure', () => sup.health().find((h) => h.code === 'SNORT_START_FAILED' && /Couldn't construct/.test(h.reason ?? '')));
+    const failed = await waitFor('start failure', () =>
+      [...reported, ...sup.health()].find((h) => h.code === 'SNORT_START_FAILED' && /Couldn't construct/.test(h.reason ?? '')),
+    );
     expect(failed).toMatchObject({ interface: iface, live: false });
     expect(failed.reason).toContain(`Couldn't construct a DAQ instance (${iface}): create_instance: Could not find index for device ${iface} (-1)`);
     const loop = await waitFor('crash loop', () => sup.health().find((h) => h.code === 'SNORT_CRASH_LOOP'), 20_000);
