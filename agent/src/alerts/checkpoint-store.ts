@@ -23,6 +23,7 @@ export class CheckpointStore {
   private entries = new Map<string, CheckpointEntry>();
   private writing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  private folderMade = false;
 
   constructor(readonly file: string) {}
 
@@ -78,7 +79,16 @@ export class CheckpointStore {
 
   private async write(): Promise<void> {
     const body = JSON.stringify({ version: 1, files: Object.fromEntries(this.entries) });
-    await fsp.mkdir(dirname(this.file), { recursive: true });
-    await writeFileDurably(this.file, body, { syncDir: true });
+    // The folder is made once; if it is removed later, the failed write makes it again on the retry.
+    if (!this.folderMade) {
+      await fsp.mkdir(dirname(this.file), { recursive: true });
+      this.folderMade = true;
+    }
+    try {
+      await writeFileDurably(this.file, body, { syncDir: true });
+    } catch (err) {
+      this.folderMade = false;
+      throw err;
+    }
   }
 }

@@ -136,6 +136,8 @@ interface FileState {
 }
 
 const FINGERPRINT_BYTES = 4096;
+/** The reason the poll sleep is cancelled with: abort() without one builds a DOMException (with a stack) per wake. */
+const WOKEN = Symbol('tailer woken');
 
 export class AlertTailer {
   private readonly store: CheckpointStore;
@@ -166,7 +168,9 @@ export class AlertTailer {
   constructor(private readonly options: AlertTailerOptions) {
     this.store = new CheckpointStore(options.checkpointFile);
     this.clock = options.clock ?? systemClock;
-    this.chunk = options.readChunkBytes ?? 256 * 1024;
+    // One read is at most one batch's bytes: per-batch costs (a checkpoint write or two, a handler call) are
+    // then paid per ~2,000 lines of a backlog, not per ~500 (at 256 KiB they were ~20% of the CPU with folding on).
+    this.chunk = options.readChunkBytes ?? 1024 * 1024;
     this.maxBatchLines = options.maxBatchLines ?? 2000;
     this.maxInflight = options.maxInflightLines ?? 16_000;
     this.maxInflightBytes = options.maxInflightBytes ?? 4 * 1024 * 1024;
@@ -255,7 +259,7 @@ export class AlertTailer {
       await new Promise<void>((r) => {
         const timer = new AbortController();
         this.wake = () => {
-          timer.abort();
+          timer.abort(WOKEN);
           r();
         };
         void this.clock.sleep(this.pollMs, timer.signal).then(() => r());

@@ -8,7 +8,6 @@
 // are retried in place, which stops the tailer reading (backpressure) — the alert files hold the rest.
 import { promisify } from 'node:util';
 import { unzip as unzipCallback } from 'node:zlib';
-import { Client } from '@elastic/elasticsearch';
 import type { ClientOptions } from '@elastic/elasticsearch';
 import type { Clock } from '../../platform/clock.js';
 import { systemClock } from '../../platform/clock.js';
@@ -78,7 +77,9 @@ const unzip = promisify(unzipCallback);
 export class ElasticsearchSink implements Sink {
   readonly kind = 'elasticsearch';
   readonly name: string;
-  private readonly client: BulkClient;
+  /** Loaded on first use (see bulkClient). */
+  private client: BulkClient | undefined;
+  private clientLoading: Promise<BulkClient> | undefined;
   private readonly batcher: Batcher<Item>;
   private readonly queue: Item[][] = [];
   private inFlight = 0;
@@ -95,7 +96,7 @@ export class ElasticsearchSink implements Sink {
 
   constructor(private readonly options: ElasticsearchSinkOptions) {
     this.name = options.name;
-    this.client = options.client ?? (new Client(options.clientOptions ?? {}) as unknown as BulkClient);
+    this.client = options.client;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.batcher = new Batcher<Item>({ ...options.batch, clock: this.clock }, (items) => this.enqueue(items));
@@ -104,6 +105,8 @@ export class ElasticsearchSink implements Sink {
   }
 
   async start(): Promise<void> {
+    // Load and construct the client now, so that options it refuses fail the start, as they did in the constructor.
+    await this.bulkClient();
     if (this.options.spool) {
       await this.options.spool.open();
       this.options.events.spoolBytes(this.kind, this.options.spool.bytes);
@@ -144,7 +147,22 @@ export class ElasticsearchSink implements Sink {
     this.stopSignal.abort();
     this.wakeDrainer?.();
     await this.drainer;
-    await this.client.close().catch(() => undefined);
+    await this.clientLoading?.catch(() => undefined);
+    await this.client?.close().catch(() => undefined);
+  }
+
+  /**
+   * The official client, imported on first use: importing @elastic/elasticsearch costs ~0.5 CPU-seconds and
+   * ~30 MB of RSS (its ES|QL helpers load apache-arrow), which `plan`, `selector`, `--help` and an agent or
+   * ingest with only file sinks never need.
+   */
+  private bulkClient(): Promise<BulkClient> {
+    if (this.client) return Promise.resolve(this.client);
+    this.clientLoading ??= import('@elastic/elasticsearch').then(({ Client }) => {
+      this.client = new Client(this.options.clientOptions ?? {}) as unknown as BulkClient;
+      return this.client;
+    });
+    return this.clientLoading;
   }
 
   private enqueue(items: Item[]): void {
@@ -299,7 +317,8 @@ export class ElasticsearchSink implements Sink {
    * when no answer came (the status is then undefined).
    */
   private async post(body: Buffer): Promise<{ status: number; text: string }> {
-    const res = await this.client.bulk({ operations: body, filter_path: FILTER_PATH }, { signal: this.stopSignal.signal, asStream: true, meta: true });
+    const client = this.client ?? (await this.bulkClient());
+    const res = await client.bulk({ operations: body, filter_path: FILTER_PATH }, { signal: this.stopSignal.signal, asStream: true, meta: true });
     const chunks: Buffer[] = [];
     for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk);
     let raw = Buffer.concat(chunks);
@@ -359,7 +378,8 @@ export class ElasticsearchSink implements Sink {
     if (this.templateState !== 'none' || this.clock.now() < this.templateNextTry) return;
     const template = ecsIndexTemplate(this.options.index);
     try {
-      await this.client.indices.putIndexTemplate({ name: template.name, ...template.body });
+      const client = this.client ?? (await this.bulkClient());
+      await client.indices.putIndexTemplate({ name: template.name, ...template.body });
       this.templateState = 'installed';
       this.options.events.templateInstalled(this.kind, template.name);
     } catch (err) {

@@ -10,6 +10,12 @@ export interface BatcherOptions {
   clock?: Clock;
 }
 
+/**
+ * The reason a batch's timer is cancelled with. abort() without one builds a DOMException, stack trace and all:
+ * at hundreds of batches a second that was ~1% of the ingest profile.
+ */
+const FLUSHED = Symbol('batch flushed');
+
 export class Batcher<T> {
   private items: T[] = [];
   private bytes = 0;
@@ -44,7 +50,7 @@ export class Batcher<T> {
   }
 
   flush(): void {
-    this.timer?.abort();
+    this.timer?.abort(FLUSHED);
     this.timer = undefined;
     if (this.items.length === 0) return;
     const items = this.items;
