@@ -10,11 +10,13 @@
 //   distinct documents a shipper that is not kube-dpi (rsyslog...) has stored.
 // Faults for tests: down() closes the listener (connection refused) and up() reopens it on the same port with
 // the data kept; failRequests(n, status) answers whole requests with 429/503...; itemStatus() overrides
-// statuses per item; delayMs slows every response.
+// statuses per item; delayMs slows every response. With `tls` it serves HTTPS with that key and certificate, as
+// a cluster with security on does (the test makes its own CA: agent/test/support/test-certificates.ts).
 // Run directly (after compiling to JS) it serves on --port and prints `listening <port>`; it then keeps ids
 // only, for benchmarks.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface StoredDoc {
@@ -24,8 +26,10 @@ export interface StoredDoc {
 }
 
 export interface BulkDoubleOptions {
-  /** Keep the documents (tests) or only their ids (benchmarks). */
+  /** Keep the documents (tests; the default) or only their ids (benchmarks). */
   keepSources?: boolean;
+  /** Serve HTTPS with this PEM key and certificate chain. */
+  tls?: { key: string; cert: string };
 }
 
 type ItemHook = (action: { op: string; index: string; id: string | undefined }, doc: string) => { status: number; type?: string } | undefined;
@@ -44,16 +48,18 @@ export class ElasticsearchBulkDouble {
   private readonly sockets = new Set<Socket>();
   port = 0;
 
-  constructor(private readonly options: BulkDoubleOptions = { keepSources: true }) {}
+  constructor(private readonly options: BulkDoubleOptions = {}) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   async up(port = this.port): Promise<void> {
     // A client that dies mid-request (a SIGKILLed agent, or down() destroying the sockets) makes reading the body
     // fail with "aborted": Elasticsearch just drops such a request, and so does the double.
-    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res).catch(() => res.destroy());
+    const server = this.options.tls ? createTlsServer(this.options.tls, handler) : createServer(handler);
+    // 'connection' is the TCP socket for HTTP and HTTPS alike: down() must refuse TLS clients too.
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -165,7 +171,7 @@ export class ElasticsearchBulkDouble {
       }
       let source: Record<string, unknown>;
       try {
-        source = this.options.keepSources ? (JSON.parse(doc) as Record<string, unknown>) : {};
+        source = this.options.keepSources !== false ? (JSON.parse(doc) as Record<string, unknown>) : {};
       } catch {
         errors = true;
         items.push({ [op]: { _index: index, _id: id, status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse' } } });
@@ -188,7 +194,7 @@ export class ElasticsearchBulkDouble {
         });
         continue;
       }
-      store.set(docId, this.options.keepSources ? { index, id: docId, source } : true);
+      store.set(docId, this.options.keepSources !== false ? { index, id: docId, source } : true);
       items.push({ [op]: { _index: index, _id: docId, _version: 1, result: 'created', status: 201, _seq_no: store.size - 1, _primary_term: 1 } });
     }
     this.requests.push({ items: items.length, status: 200, path, headers: req.headers });

@@ -1,5 +1,6 @@
 // The Elasticsearch sink with the real official client against the _bulk wire double: 409 on replays, whole-
-// request 429/503, per-item failures, connection refused with the spool, slow responses, the index template.
+// request 429/503, per-item failures, connection refused with the spool, slow responses, the index template,
+// credentials, and HTTPS with a private CA (verification on by default).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import { Spool } from '../../src/sinks/util/spool.js';
 import type { SinkRecord } from '../../src/sinks/sink.js';
 import { redactUri } from '../../src/sinks/util/redact-uri.js';
 import { ElasticsearchBulkDouble } from '../doubles/elasticsearch-bulk-double.js';
+import { describeIf } from '../support/capabilities.js';
+import { makeTestCertificates, opensslCapability } from '../support/test-certificates.js';
+import type { TestCertificates } from '../support/test-certificates.js';
 
 const INDEX = 'kube-dpi-alerts';
 let dir: string;
@@ -25,12 +29,12 @@ function records(from: number, n: number): SinkRecord[] {
   });
 }
 
-function sink(options: { spool?: boolean; env?: Record<string, string>; uri?: string } = {}): ElasticsearchSink {
+function sink(options: { spool?: boolean; env?: Record<string, string>; uri?: string; installTemplate?: boolean } = {}): ElasticsearchSink {
   const target = elasticsearchTarget(options.uri ?? es.url, options.env ?? {});
   return new ElasticsearchSink({
     name: target.name,
     index: target.index ?? INDEX,
-    installTemplate: true,
+    installTemplate: options.installTemplate ?? true,
     clientOptions: { ...target.client, requestTimeout: 2000 },
     events: createSinkEvents(createSilentLogger(), registry),
     batch: { maxItems: 50, maxBytes: 1 << 20, maxDelayMs: 5 },
@@ -164,5 +168,56 @@ describe('ElasticsearchSink against the _bulk double', () => {
     expect(es.count('my-index')).toBe(1);
     await basic.stop();
     expect(redactUri('https://u:p@h:9200/x')).toBe('https://***@h:9200/x');
+  });
+});
+
+describeIf(opensslCapability())('ElasticsearchSink over HTTPS with a private CA', () => {
+  let certs: TestCertificates;
+  let secure: ElasticsearchBulkDouble;
+
+  beforeAll(async () => {
+    certs = makeTestCertificates(mkdtempSync(join(tmpdir(), 'kdpi-certs-')));
+    secure = new ElasticsearchBulkDouble({ tls: { key: certs.key, cert: certs.cert } });
+    await secure.up();
+  });
+  afterAll(async () => {
+    await secure.down();
+    rmSync(join(certs.caFile, '..'), { recursive: true, force: true });
+  });
+
+  it('verifies the certificate by default: an untrusted one stores nothing and counts transport failures', async () => {
+    const s = sink({ uri: secure.url, installTemplate: false });
+    await s.start();
+    let settled = false;
+    void s.write(records(0, 5)).then(() => (settled = true));
+    const deadline = Date.now() + 5000;
+    while ((await metric('sink_request_failures_total')) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await metric('sink_request_failures_total')).toBeGreaterThanOrEqual(2);
+    expect(settled).toBe(false);
+    expect(secure.count(INDEX)).toBe(0);
+    // Nothing is dropped: the records wait (in the tailer's files, in the agent) until the CA is configured.
+    expect(await metric('sink_alerts_dropped_total')).toBe(0);
+    await s.stop();
+  });
+
+  it('trusts the CA bundle from KUBE_DPI_ES_CA_FILE, installs the template and stores', async () => {
+    const s = sink({ uri: secure.url, env: { KUBE_DPI_ES_CA_FILE: certs.caFile } });
+    await s.start();
+    expect(secure.templates.has(`${INDEX}-template`)).toBe(true);
+    expect(await s.write(records(0, 5))).toEqual({ stored: 5, alreadyStored: 0, spooled: 0, dropped: {} });
+    await s.stop();
+  });
+
+  it('skips verification only when KUBE_DPI_ES_TLS_INSECURE=true says so', async () => {
+    const s = sink({ uri: secure.url, env: { KUBE_DPI_ES_TLS_INSECURE: 'true' }, installTemplate: false });
+    await s.start();
+    expect((await s.write(records(10, 3))).stored).toBe(3);
+    await s.stop();
+  });
+
+  it('names the variable and the file when the CA bundle cannot be read', () => {
+    expect(() => elasticsearchTarget(secure.url, { KUBE_DPI_ES_CA_FILE: join(tmpdir(), 'no-such-ca.pem') })).toThrow(
+      /KUBE_DPI_ES_CA_FILE=.*no-such-ca\.pem/,
+    );
   });
 });
