@@ -833,7 +833,6 @@ export class SnortSupervisor implements SnortDriver {
     while (isAlive(pid) && !isZombie(pid, this.options.procRoot)) await sleepReal(20);
   }
 
-  /** setpriv (drop to 65534 + CAP_NET_RAW) and stdbuf -oL (Snort block-buffers stdout on a pipe). */
   /**
    * Snort runs as an unprivileged user, which must be able to walk down to its process folder: a parent that
    * others cannot enter (a 0700 temp or home folder) would only show up later as Snort failing to open its
@@ -856,6 +855,7 @@ export class SnortSupervisor implements SnortDriver {
     }
   }
 
+  /** setpriv (drop to 65534 + CAP_NET_RAW) and stdbuf -oL (Snort block-buffers stdout on a pipe). */
   private async launchWrappers(): Promise<string[]> {
     const wrappers: string[] = [];
     const user = this.options.snortUser;

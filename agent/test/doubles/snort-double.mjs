@@ -451,7 +451,10 @@ function which(cmd) {
 }
 
 // ---------------------------------------------------------------- capture (real traffic)
-const PY_CAPTURE = `
+// A function declaration (hoisted), not a const: the live loop above runs (top-level await) before a const
+// declared here is initialised, so the python3 fallback (no tcpdump) used to die with a ReferenceError.
+function pyCapture() {
+  return `
 import socket, sys, binascii
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind((sys.argv[1], 0))
@@ -462,6 +465,7 @@ while True:
     sys.stdout.write(binascii.hexlify(data).decode() + "\\n")
     sys.stdout.flush()
 `;
+}
 
 function startCapture(iface, onPacket) {
   let child;
@@ -472,7 +476,7 @@ function startCapture(iface, onPacket) {
     child = spawn(tcpdump, ['-l', '-n', '-x', '-s', '0', '-i', iface], { stdio: ['ignore', 'pipe', 'pipe'] });
     linkHeader = false;
   } else if (which('python3')) {
-    child = spawn('python3', ['-c', PY_CAPTURE, iface], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('python3', ['-c', pyCapture(), iface], { stdio: ['ignore', 'pipe', 'pipe'] });
     linkHeader = true;
   } else {
     return { stop() {}, onExit() {}, ready: Promise.resolve() };

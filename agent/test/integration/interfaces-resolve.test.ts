@@ -1,6 +1,7 @@
 // The interface resolver against the real kernel: a network namespace stands in for a pod, joined to the host
 // by a veth pair (as a CNI plugin does). Needs root; skipped with the reason otherwise.
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { calicoInterfaceName } from '../../src/model/interfaces/calico-interface-name.js';
 import { InterfaceResolver } from '../../src/model/interfaces/resolve-interfaces.js';
 import type { ResolverExec } from '../../src/model/interfaces/resolve-interfaces.js';
@@ -14,6 +15,18 @@ const tryRun = (...args: string[]): void => {
     // cleanup of something that may not exist
   }
 };
+
+/**
+ * Makes the host resolve `ip`'s MAC (one UDP datagram starts ARP; the pod's reply teaches the bridge its port):
+ * needs no ping or arping, which a fresh machine may lack. Resolves once the neighbour entry has a MAC.
+ */
+async function learnNeighbour(ip: string): Promise<void> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.send(Buffer.from('x'), 9, ip, () => resolve()));
+  socket.close();
+  const deadline = Date.now() + 3000;
+  while (!/lladdr/.test(run('ip', 'neigh', 'show', ip)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
 
 describeIf(netnsCapability())('InterfaceResolver on real veths', () => {
   const id = process.pid % 100000;
@@ -112,7 +125,7 @@ describeIf(netnsCapability())('InterfaceResolver on real veths', () => {
   })();
   (hasBridgeTool ? it : it.skip)(`route behind a bridge: the port that learned the pod's MAC${hasBridgeTool ? '' : ' [skipped: no bridge tool]'}`, async () => {
     // Traffic teaches the bridge the pod's MAC and the host its neighbour entry.
-    tryRun('ping', '-c', '1', '-W', '1', bridgedIp);
+    await learnNeighbour(bridgedIp);
     const res = await new InterfaceResolver({ strategy: 'route' }).resolve({ namespace: 'x', pod: 'b', ips: [bridgedIp] });
     expect(res).toEqual({ interface: bridgePort, exists: true, strategy: 'route' });
   });
