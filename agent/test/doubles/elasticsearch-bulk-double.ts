@@ -17,7 +17,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface StoredDoc {
   index: string;
@@ -45,7 +46,7 @@ export class ElasticsearchBulkDouble {
   private failures: number[] = [];
   private itemHook: ItemHook | undefined;
   private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Set<Duplex>();
   port = 0;
 
   constructor(private readonly options: BulkDoubleOptions = {}) {}
@@ -60,7 +61,7 @@ export class ElasticsearchBulkDouble {
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res).catch(() => res.destroy());
     const server = this.options.tls ? createTlsServer(this.options.tls, handler) : createServer(handler);
     // 'connection' is the TCP socket for HTTP and HTTPS alike: down() must refuse TLS clients too.
-    server.on('connection', (s) => {
+    server.on('connection', (s: Duplex) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
