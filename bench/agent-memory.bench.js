@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { calicoName } from '../e2e/local/harness.js';
-import { compileTestDouble } from './support.js';
+import { compileTestDouble, cpuSeconds } from './support.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const DURATION_S = Number(process.env.BENCH_AGENT_SECONDS ?? 30);
@@ -102,7 +102,7 @@ async function stopChild(child) {
   await exited;
 }
 
-/** Runs the agent with `modeArgs` under the load; returns its RSS samples (KB), VmHWM (KB) and alerts/s. */
+/** Runs the agent with `modeArgs` under the load; returns its RSS (MB: median, max, VmHWM), alerts/s and CPU share. */
 async function measure(dir, modeArgs) {
   mkdirSync(dir);
   const sink = join(dir, 'alerts.jsonl');
@@ -127,15 +127,17 @@ async function measure(dir, modeArgs) {
     }
     const t0 = Date.now();
     const lines0 = countLines(sink);
+    const cpu0 = cpuSeconds(agent.pid);
     while (Date.now() - t0 < DURATION_S * 1000) {
       await new Promise((r) => setTimeout(r, 500));
       samples.push(rssKb(agent.pid).rss);
     }
     const shipped = countLines(sink) - lines0;
     const seconds = (Date.now() - t0) / 1000;
+    const cpuShare = (cpuSeconds(agent.pid) - cpu0) / seconds;
     const { hwm } = rssKb(agent.pid);
     samples.sort((a, b) => a - b);
-    return { p50: samples[Math.floor(samples.length / 2)] / 1024, max: samples[samples.length - 1] / 1024, hwm: hwm / 1024, perSecond: shipped / seconds };
+    return { p50: samples[Math.floor(samples.length / 2)] / 1024, max: samples[samples.length - 1] / 1024, hwm: hwm / 1024, perSecond: shipped / seconds, cpuShare };
   } finally {
     await stopChild(agent);
     // The sink file is the largest thing here (hundreds of MB at 10k alerts/s); free it before the next mode.
@@ -149,6 +151,7 @@ function rows(m, suffix) {
     { metric: `agent RSS, max sampled${suffix}`, value: m.max, unit: 'MB', target: '< 100' },
     { metric: `agent peak RSS (VmHWM, incl. start-up)${suffix}`, value: m.hwm, unit: 'MB', target: '< 100' },
     { metric: `alerts shipped per second (agent-side folding off, one document per alert)${suffix}`, value: m.perSecond, unit: 'alerts/s', target: `>= ${RATE} (keeps up)` },
+    { metric: `agent CPU while loaded (CPU-seconds per second: 1 = one core)${suffix}`, value: m.cpuShare, unit: 'cores', target: '-' },
   ];
 }
 

@@ -51,6 +51,26 @@ describe('FileSink', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('group-commits: writes that arrive during an append share the next fsync, in call order', async () => {
+    const path = join(dir, 'alerts.jsonl');
+    const s = make(path);
+    await s.start();
+    const fh = (s as unknown as { fh: { sync(): Promise<void> } }).fh;
+    const realSync = fh.sync.bind(fh);
+    let syncs = 0;
+    fh.sync = () => {
+      syncs++;
+      return realSync();
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.write(records('aa', [i * 10, i * 10 + 1]))));
+    expect(results.every((r) => r.stored === 2)).toBe(true);
+    // The first write's append is under way when the other nine arrive: they go out together.
+    expect(syncs).toBe(2);
+    const seqs = readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => [i * 10, i * 10 + 1]).flat());
+    await s.stop();
+  });
+
   it('reads the replay window back across read chunks', async () => {
     const path = join(dir, 'big.jsonl');
     const s = make(path);

@@ -6,6 +6,8 @@
 // keeps at most that many lines unacknowledged, so the window always covers the replay.
 // A failed append (disk full, I/O error) is cut back to the last whole write and retried with backoff until it
 // succeeds or the sink stops: write() never rejects (Sink contract).
+// Group commit: writes that arrive while an append + fsync is in progress go out together in the next one, so
+// many small batches (a dozen busy packet-thread files) cost one fsync per round, not one each.
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -32,13 +34,22 @@ export interface FileSinkOptions {
  */
 export const FILE_SINK_REPLAY_WINDOW = 64_000;
 
+interface QueuedWrite {
+  bytes: Buffer | undefined;
+  result: SinkWriteResult;
+  resolve: (result: SinkWriteResult) => void;
+}
+
 export class FileSink implements Sink {
   readonly kind = 'file';
   readonly name: string;
   private fh: FileHandle | undefined;
   /** Source file key → highest offset already in the file (only for keys seen in the replay window). */
   private readonly written = new Map<string, number>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Writes waiting for the next append, in call order. */
+  private queue: QueuedWrite[] = [];
+  /** The append loop while it runs. */
+  private appending: Promise<void> | undefined;
   /** Size after the last whole write: where a failed append is cut back to. */
   private size = 0;
   private readonly stopSignal = new AbortController();
@@ -68,13 +79,48 @@ export class FileSink implements Sink {
       result.stored++;
     }
     const bytes = out === '' ? undefined : Buffer.from(out);
-    const next = this.chain.then(() => this.append(bytes, result));
-    this.chain = next.catch(() => undefined);
-    // Stopped while failing: unsettled for good; the tailer replays these lines after a restart.
-    return next.catch(() => new Promise<SinkWriteResult>(() => undefined));
+    return new Promise((resolve) => {
+      this.queue.push({ bytes, result, resolve });
+      this.appending ??= this.appendQueued();
+    });
   }
 
-  private async append(bytes: Buffer | undefined, result: SinkWriteResult): Promise<SinkWriteResult> {
+  /**
+   * Appends everything queued, one append + fsync per round, and settles those writes; until the queue is empty.
+   * It clears `appending` in the same synchronous step that finds the queue empty, so a write() that comes just
+   * after always either joins this loop or starts the next.
+   */
+  private async appendQueued(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        this.appending = undefined;
+        return;
+      }
+      const group = this.queue;
+      this.queue = [];
+      const parts = group.flatMap((w) => (w.bytes === undefined ? [] : [w.bytes]));
+      try {
+        await this.append(parts.length <= 1 ? parts[0] : Buffer.concat(parts));
+      } catch {
+        // Stopped while failing: these writes stay unsettled for good, and so does anything queued later; the
+        // tailer replays their lines after a restart.
+        this.queue = [];
+        this.appending = undefined;
+        return;
+      }
+      let stored = 0;
+      let already = 0;
+      for (const w of group) {
+        stored += w.result.stored;
+        already += w.result.alreadyStored;
+        w.resolve(w.result);
+      }
+      if (stored > 0) this.options.events.alertsShipped(this.kind, stored);
+      if (already > 0) this.options.events.alertsAlreadyStored(this.kind, already);
+    }
+  }
+
+  private async append(bytes: Buffer | undefined): Promise<void> {
     const clock = this.options.clock ?? systemClock;
     for (let attempt = 0; bytes !== undefined; attempt++) {
       const fh = this.fh;
@@ -92,9 +138,6 @@ export class FileSink implements Sink {
         await clock.sleep(backoffDelay(attempt, DEFAULT_BACKOFF), this.stopSignal.signal);
       }
     }
-    if (result.stored > 0) this.options.events.alertsShipped(this.kind, result.stored);
-    if (result.alreadyStored > 0) this.options.events.alertsAlreadyStored(this.kind, result.alreadyStored);
-    return result;
   }
 
   private isReplay(id: string): boolean {
@@ -141,12 +184,12 @@ export class FileSink implements Sink {
   }
 
   async drain(): Promise<void> {
-    await this.chain;
+    while (this.appending) await this.appending;
   }
 
   async stop(): Promise<void> {
     this.stopSignal.abort();
-    await this.chain;
+    await this.appending;
     await this.fh?.close();
     this.fh = undefined;
   }
