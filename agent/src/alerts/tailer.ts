@@ -328,7 +328,7 @@ export class AlertTailer {
   /**
    * A file that grew is read again after activePollMs (at once when a read stopped early with more to read);
    * a quiet one waits twice as long each time, up to the poll interval, so a thousand idle packet-thread files
-   * cost a thousand fstat calls a second, not a thousand every 50 ms.
+   * cost a thousand fstat calls a second, not ten thousand.
    */
   private schedule(state: FileState, progressed: boolean, more: boolean, now: number): void {
     if (progressed) {
