@@ -13,8 +13,8 @@ import { Spool } from '../../src/sinks/util/spool.js';
 import type { SinkRecord } from '../../src/sinks/sink.js';
 import { redactUri } from '../../src/sinks/util/redact-uri.js';
 import { ElasticsearchBulkDouble } from '../doubles/elasticsearch-bulk-double.js';
-import { describeIf } from '../support/capabilities.js';
-import { makeTestCertificates, opensslCapability } from '../support/test-certificates.js';
+import { describeIf, opensslCapability } from '../support/capabilities.js';
+import { makeTestCertificates } from '../support/test-certificates.js';
 import type { TestCertificates } from '../support/test-certificates.js';
 
 const INDEX = 'kube-dpi-alerts';

@@ -40,6 +40,16 @@ export function realSnort(): { path: string | undefined; reason: string } {
   return { path: undefined, reason: 'no real Snort 3 (set SNORT_BIN or put snort on PATH)' };
 }
 
+/** The openssl CLI, which makes the throwaway CA and certificates of the TLS tests (test-certificates.ts). */
+export function opensslCapability(): Capability {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'pipe' });
+    return { ok: true, reason: '' };
+  } catch {
+    return { ok: false, reason: 'needs the openssl CLI to make test certificates (apt-get install openssl)' };
+  }
+}
+
 /** `describe` when the capability holds, otherwise `describe.skip` with the reason in the suite name. */
 export function describeIf(capability: Capability): (name: string, fn: () => void) => void {
   return capability.ok ? describe : (name, fn) => describe.skip(`${name} [skipped: ${capability.reason}]`, fn);

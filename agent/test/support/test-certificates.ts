@@ -4,7 +4,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capability } from './capabilities.js';
 
 export interface TestCertificates {
   /** PEM paths. */
@@ -14,15 +13,6 @@ export interface TestCertificates {
   /** PEM text of the server's key and certificate, for https.createServer. */
   key: string;
   cert: string;
-}
-
-export function opensslCapability(): Capability {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'pipe' });
-    return { ok: true, reason: '' };
-  } catch {
-    return { ok: false, reason: 'needs the openssl CLI to make test certificates (apt-get install openssl)' };
-  }
 }
 
 /** Writes ca.pem, server.key and server.pem (valid for IP 127.0.0.1 and localhost, 2 days) into `dir`. */
